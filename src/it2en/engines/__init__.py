@@ -1,0 +1,26 @@
+"""Translation engines: anything with ``translate(list[str]) -> list[str]``.
+
+Engines know nothing about articles: they receive clean sentences and return one translation
+per sentence, in the same order. Heavy libraries are imported inside each backend module.
+"""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+
+class Translator(Protocol):
+    """A sentence translator: one output per input, same order."""
+
+    name: str
+
+    def translate(self, sentences: list[str]) -> list[str]: ...
+
+
+class IdentityTranslator:
+    """Returns each sentence unchanged: the test fake for layout and structure checks."""
+
+    name = "identity"
+
+    def translate(self, sentences: list[str]) -> list[str]:
+        return list(sentences)

@@ -1,0 +1,52 @@
+"""Domain errors, each carrying the exit code the CLI turns it into."""
+
+from __future__ import annotations
+
+from enum import IntEnum
+
+
+class ExitCode(IntEnum):
+    """Process exit statuses; values follow BSD sysexits.h where one fits."""
+
+    OK = 0
+    BATCH_PARTIAL = 1  # some inputs of a batch failed; the others were written
+    USAGE = 2  # bad flags or arguments (Click's own usage status)
+    DATA_ERROR = 65  # EX_DATAERR: input is not decodable text (binary, wrong encoding)
+    NO_INPUT = 66  # EX_NOINPUT: input missing or unreadable
+    UNAVAILABLE = 69  # EX_UNAVAILABLE: model not cached while offline, unknown, or broken
+    SOFTWARE = 70  # EX_SOFTWARE: internal error (a bug)
+    CANT_CREATE = 73  # EX_CANTCREAT: output file or folder cannot be created
+    IO_ERROR = 74  # EX_IOERR: error while writing
+    FLAGGED = 3  # --strict: translations were written but some segments were flagged
+    INTERRUPTED = 130  # 128 + SIGINT
+    TERMINATED = 143  # 128 + SIGTERM
+
+
+class It2enError(Exception):
+    """An error meant for the user: its message is printed as is, without a traceback."""
+
+    exit_code: ExitCode = ExitCode.SOFTWARE
+
+
+class UsageError(It2enError):
+    exit_code = ExitCode.USAGE
+
+
+class InputDecodeError(It2enError):
+    exit_code = ExitCode.DATA_ERROR
+
+
+class InputMissingError(It2enError):
+    exit_code = ExitCode.NO_INPUT
+
+
+class ModelUnavailableError(It2enError):
+    exit_code = ExitCode.UNAVAILABLE
+
+
+class OutputCreateError(It2enError):
+    exit_code = ExitCode.CANT_CREATE
+
+
+class OutputWriteError(It2enError):
+    exit_code = ExitCode.IO_ERROR
