@@ -18,6 +18,7 @@ class ExitCode(IntEnum):
     CANT_CREATE = 73  # EX_CANTCREAT: output file or folder cannot be created
     IO_ERROR = 74  # EX_IOERR: error while writing
     FLAGGED = 3  # --strict: translations were written but some segments were flagged
+    BROKEN_PIPE = 141  # 128 + SIGPIPE: the reader of stdout went away (`| head`); quiet, as `cat` does
     INTERRUPTED = 130  # 128 + SIGINT
     TERMINATED = 143  # 128 + SIGTERM
 

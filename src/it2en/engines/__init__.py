@@ -14,7 +14,9 @@ class Translator(Protocol):
 
     name: str
 
-    def translate(self, sentences: list[str]) -> list[str]: ...
+    def translate(self, sentences: list[str], *, no_repeat_ngram_size: int = 0) -> list[str]:
+        """Translate sentences; ``no_repeat_ngram_size`` > 0 forbids repeated n-grams (retries)."""
+        ...
 
 
 class IdentityTranslator:
@@ -22,5 +24,5 @@ class IdentityTranslator:
 
     name = "identity"
 
-    def translate(self, sentences: list[str]) -> list[str]:
+    def translate(self, sentences: list[str], *, no_repeat_ngram_size: int = 0) -> list[str]:
         return list(sentences)

@@ -1,0 +1,3 @@
+from it2en.cli import main
+
+main()

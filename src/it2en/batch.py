@@ -1,0 +1,189 @@
+"""Many inputs, one run: plan the outputs, contain each input's failure, write as each completes.
+
+Everything that can be refused before the model loads is refused in ``plan()`` (two inputs
+mapped to one output, an output that is an input). Reading and decoding errors belong to one
+input only: it is reported and the others go on. ``run()`` returns the tally the CLI turns
+into its summary line and exit status.
+"""
+
+from __future__ import annotations
+
+import sys
+from dataclasses import dataclass, field
+from enum import Enum
+from pathlib import Path, PurePath
+from typing import BinaryIO, Callable
+
+from it2en import structure, writing
+from it2en.api import ArticleTranslator
+from it2en.article import Article
+from it2en.errors import It2enError, UsageError
+from it2en.reading import read_input
+from it2en.render import WRITERS
+
+STDIN = "-"
+FOLDER_SUFFIXES = (".txt", ".md")
+
+
+class Status(str, Enum):
+    PENDING = "pending"
+    TRANSLATED = "translated"
+    SKIPPED = "skipped"
+    FAILED = "failed"
+
+
+@dataclass
+class Job:
+    """One input and where its translation goes (``output`` None: standard output)."""
+
+    source: str
+    output: Path | None
+    status: Status = Status.PENDING
+    reason: str = ""
+    error: It2enError | None = None
+    article: Article | None = None
+    rendered: str | None = None
+
+
+@dataclass
+class Summary:
+    jobs: list[Job] = field(default_factory=list)
+
+    def count(self, status: Status) -> int:
+        return sum(job.status is status for job in self.jobs)
+
+    def line(self) -> str:
+        return (f"{self.count(Status.TRANSLATED)} translated, {self.count(Status.SKIPPED)} skipped, "
+                f"{self.count(Status.FAILED)} failed")
+
+
+def expand_inputs(inputs: list[str]) -> list[tuple[str, PurePath]]:
+    """Each input with the relative path its output takes under ``-d`` (folders recurse)."""
+    expanded = []
+    for item in inputs:
+        path = Path(item)
+        if item != STDIN and path.is_dir():
+            found = sorted(p for p in path.rglob("*") if p.is_file() and p.suffix.lower() in FOLDER_SUFFIXES)
+            if not found:
+                raise UsageError(f"{item}: the folder holds no .txt or .md file to translate.")
+            expanded.extend((str(p), p.relative_to(path)) for p in found)
+        else:
+            expanded.append((item, PurePath("stdin.txt" if item == STDIN else path.name)))
+    return expanded
+
+
+def plan(
+    inputs: list[str],
+    *,
+    output: Path | None = None,
+    output_dir: Path | None = None,
+    format: str = "text",
+    skip_existing: bool = False,
+    overwrite: bool = False,
+) -> list[Job]:
+    """Map inputs to outputs and refuse, before any work, what cannot be done safely."""
+    if output is not None and output_dir is not None:
+        raise UsageError("Use either -o/--output (one input) or -d/--output-dir, not both.")
+    if skip_existing and overwrite:
+        raise UsageError("--skip-existing and --overwrite contradict each other: pick one.")
+    if inputs.count(STDIN) > 1:
+        raise UsageError("Standard input ('-') can be read only once.")
+    expanded = expand_inputs(inputs)
+    if output is not None and len(expanded) > 1:
+        raise UsageError(f"-o/--output takes one input, but {len(expanded)} were given: use -d DIR.")
+    if output_dir is None and output is None and len(expanded) > 1 and format != "json":
+        raise UsageError(
+            f"{len(expanded)} inputs cannot share standard output as {format}: give -d DIR for one "
+            "file each, or -f json for JSON Lines."
+        )
+    writer = WRITERS[format]
+    jobs = []
+    for source, relative in expanded:
+        if output_dir is not None:
+            target = output_dir / relative.parent / writer.output_name(relative)
+        else:
+            target = output
+        jobs.append(Job(source=source, output=target))
+    _refuse_collisions(jobs)
+    for job in jobs:
+        if job.output is None or not job.output.exists() or output_dir is None:
+            continue
+        if skip_existing:
+            job.status, job.reason = Status.SKIPPED, f"{job.output} exists (--skip-existing)"
+        elif not overwrite:
+            job.status = Status.FAILED
+            job.reason = f"{job.output} exists; use --overwrite to replace it or --skip-existing to keep it"
+    return jobs
+
+
+def _refuse_collisions(jobs: list[Job]) -> None:
+    seen: dict[Path, str] = {}
+    inputs = [Path(j.source) for j in jobs if j.source != STDIN]
+    for job in jobs:
+        if job.output is None:
+            continue
+        key = job.output.resolve()
+        if key in seen:
+            raise UsageError(f"{seen[key]} and {job.source} would both be written to {job.output}: "
+                             "rename one, or translate them into different folders.")
+        seen[key] = job.source
+        for source in inputs:
+            if writing.same_file(job.output, source):
+                raise UsageError(f"Refusing to write {job.output}: it is an input file.")
+
+
+def load(jobs: list[Job], *, encoding: str | None = None, stdin: BinaryIO | None = None) -> None:
+    """Read and parse every pending input; a failure stays with its job."""
+    for job in jobs:
+        if job.status is not Status.PENDING:
+            continue
+        try:
+            text = read_input(job.source, encoding=encoding, stdin=stdin)
+        except It2enError as error:
+            job.status, job.reason, job.error = Status.FAILED, str(error), error
+            continue
+        job.article = structure.parse(text, name=job.source)
+
+
+def run(
+    jobs: list[Job],
+    translator: ArticleTranslator,
+    *,
+    format: str = "text",
+    stdout: BinaryIO | None = None,
+    on_job_done: Callable[[Job], None] = lambda job: None,
+    on_progress: Callable[[int, int], None] = lambda done, total: None,
+) -> Summary:
+    """Translate every loaded job and write each output as soon as its article is complete.
+
+    Outputs for standard output are written in input order, whatever order articles finish in.
+    """
+    stdout = stdout or sys.stdout.buffer
+    by_article = {id(job.article): job for job in jobs if job.article is not None}
+    stdout_queue = [job for job in jobs if job.article is not None and job.output is None]
+
+    def article_done(article: Article) -> None:
+        job = by_article[id(article)]
+        job.rendered = translator.render(article, format)
+        if job.output is not None:
+            try:
+                writing.write_atomic(job.output, job.rendered)
+            except It2enError as error:
+                job.status, job.reason, job.error = Status.FAILED, str(error), error
+                on_job_done(job)
+                return
+            job.status = Status.TRANSLATED
+            on_job_done(job)
+            return
+        while stdout_queue and stdout_queue[0].rendered is not None:
+            ready = stdout_queue.pop(0)
+            writing.write_stream(stdout, ready.rendered)
+            ready.status = Status.TRANSLATED
+            on_job_done(ready)
+
+    translator.translate_articles(
+        [job.article for job in jobs if job.article is not None],
+        on_article_done=article_done,
+        on_progress=on_progress,
+    )
+    return Summary(jobs)

@@ -1,0 +1,325 @@
+"""The ``it2en`` command: maps flags to library calls and domain errors to exit codes.
+
+Only translations (and the listings of ``inspect``/``models``) go to stdout; progress, notes,
+warnings and errors go to stderr. Heavy libraries are imported only once a model is needed,
+so ``--help``, ``inspect`` and ``models`` start fast.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import os
+import signal
+import sys
+import traceback
+from enum import Enum
+from pathlib import Path
+from typing import Optional
+
+import typer
+
+from it2en import batch, models, writing
+from it2en.errors import ExitCode, It2enError, UsageError
+
+EXAMPLES = """
+Examples:
+
+  it2en translate articolo.txt > article.txt
+
+  curl -s https://example.org/articolo.txt | it2en translate -
+
+  it2en translate inbox/*.txt -d english/ --skip-existing
+
+  it2en translate inbox/ -d english/ -f bilingual
+
+  it2en translate a.txt b.txt -f json > all.jsonl
+"""
+
+app = typer.Typer(
+    name="it2en",
+    help="Translate Italian articles into English, keeping headline, paragraphs, quotes and lists in place.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    rich_markup_mode=None,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+
+
+class Format(str, Enum):
+    text = "text"
+    markdown = "markdown"
+    json = "json"
+    bilingual = "bilingual"
+
+
+class Backend(str, Enum):
+    auto = "auto"
+    transformers = "transformers"
+    ctranslate2 = "ctranslate2"
+
+
+class Device(str, Enum):
+    auto = "auto"
+    cpu = "cpu"
+    cuda = "cuda"
+
+
+class Terminated(BaseException):
+    """Raised by the SIGTERM handler so that cleanup runs as for Ctrl-C."""
+
+
+def _on_sigterm(signum, frame):
+    raise Terminated()
+
+
+def _err(message: str) -> None:
+    sys.stderr.write(message.rstrip("\n") + "\n")
+    sys.stderr.flush()
+
+
+def error_boundary(command):
+    """Turn domain errors, interrupts and bugs into one stderr line and an exit status."""
+
+    @functools.wraps(command)
+    def wrapper(*args, **kwargs):
+        previous = signal.signal(signal.SIGTERM, _on_sigterm)
+        try:
+            return command(*args, **kwargs)
+        except It2enError as error:
+            _err(f"it2en: error: {error}")
+            raise typer.Exit(int(error.exit_code)) from None
+        except KeyboardInterrupt:
+            writing.remove_partial_files()
+            _err("it2en: interrupted; finished outputs were kept, no partial file was left.")
+            raise typer.Exit(int(ExitCode.INTERRUPTED)) from None
+        except Terminated:
+            writing.remove_partial_files()
+            _err("it2en: terminated; finished outputs were kept, no partial file was left.")
+            raise typer.Exit(int(ExitCode.TERMINATED)) from None
+        except BrokenPipeError:
+            # The reader (head, less) went away: stop quietly like any Unix filter.
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, sys.stdout.fileno())
+            raise typer.Exit(int(ExitCode.BROKEN_PIPE)) from None
+        except (typer.Exit, typer.Abort, SystemExit):
+            raise
+        except Exception:
+            _err("it2en: internal error (a bug in it2en); please report it with this trace:")
+            _err(traceback.format_exc())
+            raise typer.Exit(int(ExitCode.SOFTWARE)) from None
+        finally:
+            signal.signal(signal.SIGTERM, previous)
+
+    return wrapper
+
+
+class _Reporter:
+    """Progress on stderr: a rich bar on a terminal, plain lines with -v, nothing with -q."""
+
+    def __init__(self, *, quiet: bool, verbose: bool, total_articles: int) -> None:
+        self.quiet = quiet
+        self.verbose = verbose and not quiet
+        self.total_articles = total_articles
+        self.articles_done = 0
+        self.progress = None
+        self.task = None
+        if not quiet and sys.stderr.isatty():
+            from rich.console import Console
+            from rich.progress import (BarColumn, MofNCompleteColumn, Progress, TextColumn,
+                                       TimeRemainingColumn, TransferSpeedColumn)
+
+            self.progress = Progress(
+                TextColumn("{task.description}"),
+                BarColumn(),
+                MofNCompleteColumn(),
+                TextColumn("sentences"),
+                TransferSpeedColumn(),
+                TimeRemainingColumn(),
+                console=Console(stderr=True),
+                transient=True,
+            )
+
+    def __enter__(self):
+        if self.progress:
+            self.progress.start()
+            self.task = self.progress.add_task(self._description(), total=None)
+        return self
+
+    def __exit__(self, *exc):
+        if self.progress:
+            self.progress.stop()
+
+    def _description(self) -> str:
+        return f"articles {self.articles_done}/{self.total_articles}"
+
+    def note(self, message: str) -> None:
+        if not self.quiet:
+            if self.progress:
+                self.progress.console.print(message, markup=False, highlight=False)
+            else:
+                _err(message)
+
+    def sentences(self, done: int, total: int) -> None:
+        if self.progress:
+            self.progress.update(self.task, completed=done, total=total)
+
+    def job_done(self, job: batch.Job) -> None:
+        self.articles_done += 1
+        if self.progress:
+            self.progress.update(self.task, description=self._description())
+        if job.status is batch.Status.FAILED:
+            _err(f"it2en: {job.source}: {job.reason}")
+        elif self.verbose:
+            where = job.output or "stdout"
+            count = len(job.article.translatable_segments()) if job.article else 0
+            _err(f"translated {job.source} -> {where} ({count} segments)")
+        if job.article is not None and not self.quiet:
+            from it2en.pipeline import problems
+
+            for line in problems(job.article):
+                self.note(f"it2en: warning: {line}")
+
+
+@app.command(epilog=EXAMPLES)
+@error_boundary
+def translate(
+    inputs: Optional[list[str]] = typer.Argument(
+        None, metavar="[INPUT]...", help="Files or folders (.txt and .md, recursively), or - for stdin. None: stdin."
+    ),
+    output: Optional[Path] = typer.Option(None, "-o", "--output", help="Write the one input's translation to this file."),
+    output_dir: Optional[Path] = typer.Option(
+        None, "-d", "--output-dir", help="One file per input: DIR/<stem>.en<suffix>, sub-folders kept."
+    ),
+    format: Format = typer.Option(Format.text, "-f", "--format", help="text keeps the input's layout."),
+    model: Optional[str] = typer.Option(
+        None, "-m", "--model", help="A models.toml name, a MarianMT folder or a hub id. Default: $IT2EN_MODEL or models.toml's."
+    ),
+    backend: Backend = typer.Option(Backend.auto, help="auto: ctranslate2 when installed, else transformers."),
+    device: Device = typer.Option(Device.auto, help="auto: cuda when a GPU is visible, else cpu."),
+    beams: Optional[int] = typer.Option(None, min=1, max=16, help="Beam size (default from models.toml)."),
+    skip_existing: bool = typer.Option(False, "--skip-existing", help="With -d: leave inputs whose output exists."),
+    overwrite: bool = typer.Option(False, "--overwrite", help="With -d: replace outputs that exist."),
+    encoding: Optional[str] = typer.Option(None, help="Decode inputs with this encoding (default UTF-8), e.g. cp1252."),
+    strict: bool = typer.Option(False, "--strict", help=f"Exit {int(ExitCode.FLAGGED)} when any segment was flagged."),
+    quiet: bool = typer.Option(False, "-q", "--quiet", help="Print nothing on stderr but errors."),
+    verbose: bool = typer.Option(False, "-v", "--verbose", help="One line per file on stderr."),
+) -> None:
+    """Translate Italian articles into English, keeping their structure."""
+    inputs = list(inputs or [])
+    if not inputs:
+        if sys.stdin is None or sys.stdin.isatty():
+            raise UsageError("no INPUT given and standard input is a terminal: name a file, or pipe text in with -.")
+        inputs = [batch.STDIN]
+    jobs = batch.plan(inputs, output=output, output_dir=output_dir, format=format.value,
+                      skip_existing=skip_existing, overwrite=overwrite)
+    batch.load(jobs, encoding=encoding)
+    from it2en.api import ArticleTranslator
+
+    several = len(jobs) > 1
+    reporter = _Reporter(quiet=quiet, verbose=verbose, total_articles=len(jobs))
+    translator = ArticleTranslator(model, backend=backend.value, device=device.value, beams=beams,
+                                   quiet=quiet, notify=reporter.note)
+    for job in jobs:
+        if job.status is batch.Status.SKIPPED:
+            reporter.note(f"it2en: skipped {job.source}: {job.reason}")
+        elif job.status is batch.Status.FAILED and several:
+            _err(f"it2en: {job.source}: {job.reason}")
+    if not several and jobs[0].status is batch.Status.FAILED:
+        raise jobs[0].error or UsageError(jobs[0].reason)
+    with reporter:
+        summary = batch.run(jobs, translator, format=format.value, on_job_done=reporter.job_done,
+                            on_progress=reporter.sentences)
+    failed = summary.count(batch.Status.FAILED)
+    if not several and failed:
+        raise summary.jobs[0].error
+    if several or failed:
+        reporter.note(f"it2en: {summary.line()}") if not failed else _err(f"it2en: {summary.line()}")
+    if failed:
+        raise typer.Exit(int(ExitCode.BATCH_PARTIAL))
+    if strict and any(_flagged(job) for job in summary.jobs):
+        _err("it2en: --strict: some segments were flagged (see the warnings above).")
+        raise typer.Exit(int(ExitCode.FLAGGED))
+
+
+def _flagged(job: batch.Job) -> bool:
+    from it2en.pipeline import has_problems
+
+    return job.article is not None and has_problems(job.article)
+
+
+@app.command()
+@error_boundary
+def inspect(
+    input: str = typer.Argument("-", metavar="[INPUT]", help="A file, or - for stdin."),
+    as_json: bool = typer.Option(False, "--json", help="The JSON shape of -f json, without translations."),
+    encoding: Optional[str] = typer.Option(None, help="Decode the input with this encoding."),
+) -> None:
+    """Show the blocks and sentences the model will see, without loading a model."""
+    from it2en import pipeline, structure
+    from it2en.reading import read_input
+    from it2en.render import article_dict
+
+    if input == "-" and (sys.stdin is None or sys.stdin.isatty()):
+        raise UsageError("no INPUT given and standard input is a terminal: name a file, or pipe text in.")
+    article = structure.parse(read_input(input, encoding=encoding), name=input)
+    pipeline.split_overlong(article, pipeline.estimate_tokens, pipeline.DEFAULT_SEGMENT_TOKENS)
+    if as_json:
+        writing.write_stream(sys.stdout.buffer, json.dumps(article_dict(article), ensure_ascii=False) + "\n")
+        return
+    lines = []
+    for number, block in enumerate(article.blocks, start=1):
+        frames = "".join(f"  {name}={value!r}" for name, value in (("prefix", block.prefix), ("suffix", block.suffix)) if value.strip())
+        lines.append(f"{number:>3} {block.kind.value}{frames}")
+        for segment in block.segments:
+            if segment.source:
+                mark = "+" if segment.translatable else "="
+                split = "  (split)" if segment.split else ""
+                lines.append(f"      {mark} {segment.source}{split}")
+    writing.write_stream(sys.stdout.buffer, "\n".join(lines) + "\n")
+
+
+@app.command("models")
+@error_boundary
+def list_models() -> None:
+    """List the models of models.toml and whether each is available offline."""
+    catalog = models.load_catalog()
+    rows = []
+    for name, spec in catalog.models.items():
+        cached = "yes" if models.cached_path(spec) else "no"
+        default = "*" if name == catalog.default else " "
+        rows.append(f"{default} {name:<24} {spec.hub_id}@{spec.revision:<8} offline: {cached:<3}  {spec.license}  {spec.description}")
+    writing.write_stream(sys.stdout.buffer, "\n".join(rows) + "\n")
+    env = os.environ.get(models.MODEL_ENV)
+    _err(f"* default{f' (overridden by ${models.MODEL_ENV}={env})' if env else ''}. "
+         "Fetch one with 'it2en download NAME'; any MarianMT folder works with -m DIR.")
+
+
+@app.command()
+@error_boundary
+def download(
+    name: Optional[str] = typer.Argument(None, help="A models.toml name or a hub id (default: the default model)."),
+    backend: Backend = typer.Option(Backend.auto, help="auto/ctranslate2 also build the fast-engine copy."),
+    quiet: bool = typer.Option(False, "-q", "--quiet", help="No progress on stderr."),
+) -> None:
+    """Fetch a model (and its CTranslate2 copy) into the cache for offline use."""
+    spec = models.resolve(name)
+    located = models.download(spec, quiet=quiet)
+    if backend is not Backend.transformers:
+        from it2en.engines.factory import create_translator
+
+        create_translator(located.path, backend=backend.value, device="cpu", generation=spec.generation,
+                          ct2_cache_key=f"{spec.cache_key}-{located.revision}", quiet=True,
+                          notify=lambda m: None if quiet else _err(m))
+    if not quiet:
+        _err(f"it2en: {spec.name} ({located.revision}) is ready for offline use.")
+    writing.write_stream(sys.stdout.buffer, f"{located.path}\n")
+
+
+def main() -> None:
+    app(prog_name="it2en")
+
+
+if __name__ == "__main__":
+    main()

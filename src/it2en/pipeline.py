@@ -1,0 +1,183 @@
+"""Articles → translated articles: one engine, every unique sentence once, results put back.
+
+The sentences of all articles are de-duplicated and sent to the engine in article order, a
+chunk at a time, so an article is complete (and can be written) as soon as its last sentence
+comes back, while the engine still sees large sorted batches. Each translation is restored
+(placeholders, capitals, final punctuation, quotation style), checked, and retried once with
+safer decoding when a check flags it; the better attempt is kept with its flags.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Callable, Iterable
+
+from it2en import checks, placeholders, postedit
+from it2en.article import Article, Block, Segment
+from it2en.engines import Translator
+from it2en.sentences import split_long
+
+# Sentences longer than this many tokens are cut at clause boundaries before translation:
+# half of opus-mt's 512-position limit, past which its output degrades and the cap bites.
+DEFAULT_SEGMENT_TOKENS = 256
+CHUNK_SENTENCES = 256
+RETRY_NO_REPEAT_NGRAM = 3
+# Segment notes that describe a choice, not a problem: not warned about, not failing --strict.
+INFO_FLAGS = frozenset({"kept_english", "split"})
+
+
+@dataclass
+class _Prepared:
+    """What the model sees for one segment, and what is needed to put its answer back."""
+
+    segment: Segment
+    protected: placeholders.Protected
+    shouting: bool
+
+
+@dataclass
+class _Job:
+    text: str
+    users: list[tuple[Article, _Prepared]] = field(default_factory=list)
+
+
+def split_overlong(article: Article, count_tokens: Callable[[str], int], limit: int) -> int:
+    """Cut every segment over ``limit`` tokens into clause-sized pieces; return how many were cut."""
+    cut = 0
+    for block in article.blocks:
+        pieces: list[Segment] = []
+        for segment in block.segments:
+            if not segment.translatable or count_tokens(segment.source) <= limit:
+                pieces.append(segment)
+                continue
+            parts = split_long(segment.source, count_tokens, limit)
+            cut += 1
+            for index, (text, gap) in enumerate(parts):
+                last = index == len(parts) - 1
+                pieces.append(Segment(source=text, gap=gap + (segment.gap if last else ""),
+                                      translatable=checks.is_translatable(text), split=True))
+        block.segments = pieces
+    return cut
+
+
+def _prepare(block: Block, segment: Segment, shouting: bool) -> _Prepared:
+    text = postedit.to_sentence_case(segment.source) if shouting else segment.source
+    return _Prepared(segment, placeholders.protect(text), shouting)
+
+
+def _finish(prepared: _Prepared, raw: str) -> tuple[str, list[str]]:
+    """Turn the model's answer into the segment's target, and check it."""
+    source = prepared.segment.source
+    text, lost = placeholders.restore(raw, prepared.protected)
+    text = checks.strip_known_junk(text)
+    if prepared.shouting:
+        text = postedit.to_upper(text)
+    text = postedit.match_final_punctuation(source, text)
+    text = postedit.match_quote_style(source, text)
+    flags = checks.check_translation(source, text, verbatim=placeholders.verbatim_spans(source))
+    if lost and "placeholder_lost" not in flags:
+        flags.append("placeholder_lost")
+    return text, flags
+
+
+def translate_articles(
+    articles: Iterable[Article],
+    engine: Translator,
+    *,
+    segment_tokens: int = DEFAULT_SEGMENT_TOKENS,
+    on_article_done: Callable[[Article], None] = lambda article: None,
+    on_progress: Callable[[int, int], None] = lambda done, total: None,
+    chunk_sentences: int = CHUNK_SENTENCES,
+) -> list[Article]:
+    """Translate the articles in place; call ``on_article_done`` as each one completes.
+
+    ``on_progress(done, total)`` counts unique sentences sent to the engine.
+    """
+    articles = list(articles)
+    count_tokens = getattr(engine, "count_tokens", estimate_tokens)
+    jobs: dict[str, _Job] = {}
+    pending: dict[int, int] = {}
+    for article in articles:
+        split_overlong(article, count_tokens, segment_tokens)
+        needed = set()
+        for block in article.blocks:
+            shouting = postedit.is_shouting(block.source)
+            for segment in block.segments:
+                if not segment.translatable:
+                    continue
+                if segment.split:
+                    segment.flags.append("split")
+                if checks.looks_english(segment.source):
+                    segment.target = segment.source
+                    segment.flags.append("kept_english")
+                    continue
+                prepared = _prepare(block, segment, shouting)
+                job = jobs.setdefault(prepared.protected.text, _Job(prepared.protected.text))
+                job.users.append((article, prepared))
+                needed.add(job.text)
+        pending[id(article)] = len(needed)
+    for article in articles:
+        if pending[id(article)] == 0:
+            _complete(article, [], engine, on_article_done)
+    retries: dict[int, list[_Prepared]] = {id(a): [] for a in articles}
+    ordered = list(jobs.values())
+    on_progress(0, len(ordered))
+    for start in range(0, len(ordered), chunk_sentences):
+        chunk = ordered[start : start + chunk_sentences]
+        outputs = engine.translate([job.text for job in chunk])
+        done_articles = []
+        for job, raw in zip(chunk, outputs, strict=True):
+            seen = set()
+            for article, prepared in job.users:
+                target, flags = _finish(prepared, raw)
+                prepared.segment.target = target
+                prepared.segment.flags.extend(flags)
+                if flags:
+                    retries[id(article)].append(prepared)
+                if id(article) not in seen:
+                    seen.add(id(article))
+                    pending[id(article)] -= 1
+                    if pending[id(article)] == 0:
+                        done_articles.append(article)
+        on_progress(start + len(chunk), len(ordered))
+        for article in done_articles:
+            _complete(article, retries[id(article)], engine, on_article_done)
+    return articles
+
+
+def _complete(article: Article, flagged: list[_Prepared], engine: Translator, on_done) -> None:
+    """Retry the article's flagged segments once with safer decoding, then hand it over."""
+    if flagged:
+        retried = engine.translate([p.protected.text for p in flagged],
+                                   no_repeat_ngram_size=RETRY_NO_REPEAT_NGRAM)
+        for prepared, raw in zip(flagged, retried, strict=True):
+            target, flags = _finish(prepared, raw)
+            segment = prepared.segment
+            kept = [f for f in segment.flags if f in INFO_FLAGS]
+            old = [f for f in segment.flags if f not in INFO_FLAGS]
+            if checks.score(flags) < checks.score(old):
+                segment.target, segment.flags = target, kept + flags
+            segment.flags.append("retried")
+    on_done(article)
+
+
+def estimate_tokens(text: str) -> int:
+    """A SentencePiece-like estimate for engines without a tokenizer (about 4 characters a token)."""
+    return len(text) // 4 + 2
+
+
+def problems(article: Article) -> list[str]:
+    """One line per flagged or split segment: ``NAME: segment N: flags: source…``."""
+    lines = []
+    for number, segment in enumerate(article.translatable_segments(), start=1):
+        issues = [f for f in segment.flags if f not in INFO_FLAGS or f == "split"]
+        issues = [f for f in issues if f != "retried" or len(issues) > 1]
+        if issues:
+            excerpt = segment.source if len(segment.source) <= 60 else segment.source[:57] + "…"
+            lines.append(f"{article.name}: segment {number}: {', '.join(issues)}: {excerpt}")
+    return lines
+
+
+def has_problems(article: Article) -> bool:
+    """True when a segment carries a flag that --strict fails on."""
+    return any(f not in INFO_FLAGS and f != "retried" for s in article.segments() for f in s.flags)
