@@ -64,7 +64,9 @@ class Block:
 
     @property
     def output_prefix(self) -> str:
-        return self.prefix if self.label_target is None else self.label_target
+        """The prefix as written out: an Italian label becomes English once the block is translated."""
+        translated = any(s.target is not None for s in self.segments)
+        return self.label_target if translated and self.label_target is not None else self.prefix
 
 
 @dataclass
