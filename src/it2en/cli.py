@@ -74,6 +74,10 @@ def _on_sigterm(signum, frame):
     raise Terminated()
 
 
+def _stdin_is_terminal() -> bool:
+    return sys.stdin is None or sys.stdin.isatty()
+
+
 def _err(message: str) -> None:
     sys.stderr.write(message.rstrip("\n") + "\n")
     sys.stderr.flush()
@@ -209,7 +213,7 @@ def translate(
     """Translate Italian articles into English, keeping their structure."""
     inputs = list(inputs or [])
     if not inputs:
-        if sys.stdin is None or sys.stdin.isatty():
+        if _stdin_is_terminal():
             raise UsageError("no INPUT given and standard input is a terminal: name a file, or pipe text in with -.")
         inputs = [batch.STDIN]
     jobs = batch.plan(inputs, output=output, output_dir=output_dir, format=format.value,
@@ -261,7 +265,7 @@ def inspect(
     from it2en.reading import read_input
     from it2en.render import article_dict
 
-    if input == "-" and (sys.stdin is None or sys.stdin.isatty()):
+    if input == "-" and _stdin_is_terminal():
         raise UsageError("no INPUT given and standard input is a terminal: name a file, or pipe text in.")
     article = structure.parse(read_input(input, encoding=encoding), name=input)
     pipeline.split_overlong(article, pipeline.estimate_tokens, pipeline.DEFAULT_SEGMENT_TOKENS)

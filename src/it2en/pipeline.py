@@ -33,6 +33,8 @@ class _Prepared:
     segment: Segment
     protected: placeholders.Protected
     shouting: bool
+    context: str
+    """The block's text: the quotation style to follow when the segment shows none itself."""
 
 
 @dataclass
@@ -62,18 +64,18 @@ def split_overlong(article: Article, count_tokens: Callable[[str], int], limit: 
 
 def _prepare(block: Block, segment: Segment, shouting: bool) -> _Prepared:
     text = postedit.to_sentence_case(segment.source) if shouting else segment.source
-    return _Prepared(segment, placeholders.protect(text), shouting)
+    return _Prepared(segment, placeholders.protect(text), shouting, block.source)
 
 
 def _finish(prepared: _Prepared, raw: str) -> tuple[str, list[str]]:
     """Turn the model's answer into the segment's target, and check it."""
     source = prepared.segment.source
     text, lost = placeholders.restore(raw, prepared.protected)
-    text = checks.strip_known_junk(text)
+    text = checks.strip_known_junk(text, source)
     if prepared.shouting:
         text = postedit.to_upper(text)
     text = postedit.match_final_punctuation(source, text)
-    text = postedit.match_quote_style(source, text)
+    text = postedit.match_quote_style(source, text, context=prepared.context)
     flags = checks.check_translation(source, text, verbatim=placeholders.verbatim_spans(source))
     if lost and "placeholder_lost" not in flags:
         flags.append("placeholder_lost")
@@ -118,47 +120,45 @@ def translate_articles(
         pending[id(article)] = len(needed)
     for article in articles:
         if pending[id(article)] == 0:
-            _complete(article, [], engine, on_article_done)
-    retries: dict[int, list[_Prepared]] = {id(a): [] for a in articles}
+            on_article_done(article)
     ordered = list(jobs.values())
     on_progress(0, len(ordered))
     for start in range(0, len(ordered), chunk_sentences):
         chunk = ordered[start : start + chunk_sentences]
         outputs = engine.translate([job.text for job in chunk])
-        done_articles = []
-        for job, raw in zip(chunk, outputs, strict=True):
-            seen = set()
-            for article, prepared in job.users:
-                target, flags = _finish(prepared, raw)
-                prepared.segment.target = target
-                prepared.segment.flags.extend(flags)
-                if flags:
-                    retries[id(article)].append(prepared)
-                if id(article) not in seen:
-                    seen.add(id(article))
-                    pending[id(article)] -= 1
-                    if pending[id(article)] == 0:
-                        done_articles.append(article)
+        flagged = [job for job, raw in zip(chunk, outputs, strict=True) if _apply(job, raw)]
+        if flagged:
+            retried = engine.translate([job.text for job in flagged], no_repeat_ngram_size=RETRY_NO_REPEAT_NGRAM)
+            for job, raw in zip(flagged, retried, strict=True):
+                _apply(job, raw, retry=True)
         on_progress(start + len(chunk), len(ordered))
-        for article in done_articles:
-            _complete(article, retries[id(article)], engine, on_article_done)
+        for job in chunk:
+            for article in {id(a): a for a, _ in job.users}.values():
+                pending[id(article)] -= 1
+                if pending[id(article)] == 0:
+                    on_article_done(article)
     return articles
 
 
-def _complete(article: Article, flagged: list[_Prepared], engine: Translator, on_done) -> None:
-    """Retry the article's flagged segments once with safer decoding, then hand it over."""
-    if flagged:
-        retried = engine.translate([p.protected.text for p in flagged],
-                                   no_repeat_ngram_size=RETRY_NO_REPEAT_NGRAM)
-        for prepared, raw in zip(flagged, retried, strict=True):
-            target, flags = _finish(prepared, raw)
-            segment = prepared.segment
-            kept = [f for f in segment.flags if f in INFO_FLAGS]
+def _apply(job: _Job, raw: str, *, retry: bool = False) -> bool:
+    """Put one model answer into every segment that asked for it; True if any was flagged.
+
+    On a retry, a segment takes the new answer only if its checks come out better.
+    """
+    flagged = False
+    for _, prepared in job.users:
+        target, flags = _finish(prepared, raw)
+        segment = prepared.segment
+        info = [f for f in segment.flags if f in INFO_FLAGS]
+        if retry:
             old = [f for f in segment.flags if f not in INFO_FLAGS]
             if checks.score(flags) < checks.score(old):
-                segment.target, segment.flags = target, kept + flags
+                segment.target, segment.flags = target, info + flags
             segment.flags.append("retried")
-    on_done(article)
+        else:
+            segment.target, segment.flags = target, info + flags
+        flagged = flagged or bool(flags)
+    return flagged
 
 
 def estimate_tokens(text: str) -> int:

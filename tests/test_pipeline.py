@@ -1,0 +1,156 @@
+"""Pipeline invariants with fake engines: nothing lost, the model only sees sentences, dedup, retries."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from it2en.api import ArticleTranslator
+from it2en.engines import IdentityTranslator
+from it2en.pipeline import translate_articles
+from it2en.render import OutputMeta, render_text
+from it2en.structure import parse
+
+CORPUS = Path(__file__).resolve().parents[1].parent / "shared" / "corpus"
+ARTICLES = sorted((CORPUS / "articles").glob("*.txt")) + [CORPUS / "seed_cina-ia-deepseek.txt"]
+
+
+class RecordingEngine:
+    """Records what the model would see; answers with ``answer(sentence, attempt)``."""
+
+    name = "recording"
+
+    def __init__(self, answer=lambda s, retry: s):
+        self.calls: list[list[str]] = []
+        self.retries: list[list[str]] = []
+        self.answer = answer
+
+    def count_tokens(self, text: str) -> int:
+        return len(text.split()) + 1
+
+    def translate(self, sentences, *, no_repeat_ngram_size=0):
+        (self.retries if no_repeat_ngram_size else self.calls).append(list(sentences))
+        return [self.answer(s, bool(no_repeat_ngram_size)) for s in sentences]
+
+    @property
+    def seen(self) -> list[str]:
+        return [s for call in self.calls + self.retries for s in call]
+
+
+def run(texts, engine, **kwargs):
+    articles = [parse(t, name=f"a{i}") for i, t in enumerate(texts)]
+    done = []
+    translate_articles(articles, engine, on_article_done=done.append, **kwargs)
+    return articles, done
+
+
+@pytest.mark.parametrize("path", ARTICLES, ids=lambda p: p.name)
+def test_identity_engine_round_trip_through_pipeline(path: Path):
+    text = path.read_text(encoding="utf-8")
+    (article,), _ = run([text], IdentityTranslator())
+    assert render_text(article, OutputMeta()) == text
+
+
+@pytest.mark.parametrize("path", ARTICLES, ids=lambda p: p.name)
+def test_model_sees_only_clean_sentences_and_nothing_is_lost(path: Path):
+    engine = RecordingEngine(answer=lambda s, retry: "EN " + s)
+    (article,), done = run([path.read_text(encoding="utf-8")], engine)
+    assert done == [article]
+    for sentence in engine.seen:
+        assert sentence and sentence == sentence.strip()
+        assert "\n" not in sentence and "\r" not in sentence
+        assert re.search(r"[^\W\d_]", sentence), f"no letters: {sentence!r}"
+    translatable = article.translatable_segments()
+    assert translatable and all(s.target for s in translatable)
+    assert all(s.target.startswith("EN ") or "kept_english" in s.flags for s in translatable)
+
+
+def test_repeated_sentences_are_translated_once_across_articles():
+    seed = (CORPUS / "seed_cina-ia-deepseek.txt").read_text(encoding="utf-8")
+    engine = RecordingEngine()
+    articles, done = run([seed, seed], engine)
+    assert len(done) == 2
+    first_pass = [s for call in engine.calls for s in call]
+    assert len(first_pass) == len(set(first_pass))
+    retried = [s for call in engine.retries for s in call]
+    assert len(retried) == len(set(retried))
+    headline = articles[0].blocks[0].segments[0].source
+    assert first_pass.count(headline) == 1
+    assert articles[1].blocks[1].segments[0].target == headline
+
+
+def test_articles_complete_in_order_with_small_chunks():
+    texts = [f"Titolo {i}\n\nPrima frase numero {i}. Seconda frase numero {i}.\n" for i in range(5)]
+    engine = RecordingEngine()
+    articles, done = run(texts, engine, chunk_sentences=2)
+    assert done == articles
+    assert len(engine.calls) > 1
+
+
+def test_overlong_sentence_is_split_not_truncated():
+    words = [f"parola{i}" for i in range(600)]
+    text = "Titolo\n\n" + " ".join(words) + "\n"
+    engine = RecordingEngine()
+    (article,), _ = run([text], engine, segment_tokens=100)
+    assert all(engine.count_tokens(s) <= 100 for s in engine.seen)
+    pieces = article.blocks[1].segments
+    assert len(pieces) >= 6 and all(s.split and "split" in s.flags for s in pieces)
+    assert render_text(article, OutputMeta()) == text
+
+
+def test_final_punctuation_is_restored_and_headline_gets_none():
+    def answer(sentence, retry):
+        return sentence.rstrip(".?") + ("." if not sentence.endswith("?") else "")
+
+    (article,), _ = run(["Titolo senza punto\n\nÈ una domanda?\n"], RecordingEngine(answer))
+    assert article.blocks[0].target == "Titolo senza punto"
+    assert article.blocks[1].target == "È una domanda?"
+
+
+def test_flagged_segment_is_retried_with_safer_decoding():
+    def answer(sentence, retry):
+        return "The results are clear." if retry else "I'm sorry " * 12
+
+    engine = RecordingEngine(answer)
+    (article,), _ = run(["Titolo\n\nI risultati sono chiari.\n"], engine)
+    segment = article.blocks[1].segments[0]
+    assert engine.retries, "the flagged segment was not retried"
+    assert segment.target == "The results are clear."
+    assert "retried" in segment.flags and "repetition" not in segment.flags
+
+
+def test_a_segment_still_bad_after_retry_keeps_its_flag():
+    engine = RecordingEngine(lambda s, retry: "No, no, no, no, no, no, no, no, no, no.")
+    (article,), _ = run(["Titolo\n\nI risultati sono chiari e sono stati pubblicati ieri.\n"], engine)
+    segment = article.blocks[1].segments[0]
+    assert "repetition" in segment.flags and "retried" in segment.flags
+
+
+def test_capital_headline_is_translated_in_sentence_case_and_returned_in_capitals():
+    engine = RecordingEngine(lambda s, retry: "The " + s.lower())
+    (article,), _ = run(["LA CINA IMPEGNA UN TRILIONE DI YUAN\n\nTesto.\n"], engine)
+    assert engine.calls[0][0] == "La cina impegna un trilione di yuan"
+    assert article.blocks[0].target == "THE LA CINA IMPEGNA UN TRILIONE DI YUAN"
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.text(alphabet="abcdèà .,?!:;“”«»\n'’-*#>", max_size=60), max_size=8))
+def test_segments_in_equal_segments_out(lines):
+    text = "\n".join(lines)
+    engine = RecordingEngine(lambda s, retry: s.upper())
+    (article,), _ = run([text], engine)
+    assert render_text(parse(text), OutputMeta()) == text
+    translatable = article.translatable_segments()
+    assert all(s.target is not None for s in translatable)
+    assert len(article.blocks) == len(parse(text).blocks)
+
+
+def test_api_translate_text_with_identity_engine_needs_no_model():
+    translator = ArticleTranslator(engine=IdentityTranslator())
+    text = "Titolo\n\nUna frase. Un'altra.\n"
+    assert translator.translate_text(text) == text
+    assert ArticleTranslator(model="no-such-model").translate_text("\n\n") == "\n\n"
