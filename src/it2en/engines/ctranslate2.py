@@ -1,0 +1,219 @@
+"""The fast CPU engine: the same MarianMT model converted to CTranslate2.
+
+Translating needs only ctranslate2, sentencepiece and sacremoses: torch and transformers are
+never imported on this path (converting a model does import them, once).
+
+It mirrors the reference engine (:mod:`it2en.engines.transformers`) rule for rule: the same
+Moses punctuation normalisation, ``source.spm`` pieces plus ``</s>``, the same token-budget
+batches, the same per-batch cap on new tokens, special tokens dropped and ``target.spm`` to
+detokenise.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import tempfile
+from pathlib import Path
+
+from it2en.engines.transformers import (
+    DEFAULT_BATCH_TOKENS,
+    EOS_TOKEN,
+    SPECIAL_TOKENS,
+    available_cores,
+    check_model_dir,
+    first_line,
+    fit_source,
+    library_output,
+    plan_batches,
+    read_source_lang,
+    source_normalizer,
+)
+from it2en.errors import ModelUnavailableError
+from it2en.generation import GenerationSettings
+
+COPIED_FILES = ("source.spm", "target.spm", "tokenizer_config.json")
+SIDECAR = "it2en-ct2.json"
+"""What the converted folder needs to decode like the reference engine."""
+REQUIRED_FILES = ("model.bin", "config.json", "source.spm", "target.spm", SIDECAR)
+
+
+def is_converted(ct2_dir: Path) -> bool:
+    """Whether ``ct2_dir`` holds a complete conversion made by :func:`convert_to_ctranslate2`."""
+    return all((Path(ct2_dir) / name).is_file() for name in REQUIRED_FILES)
+
+
+def convert_to_ctranslate2(
+    model_dir: Path, out_dir: Path, quantization: str = "int8", *, quiet: bool = True
+) -> Path:
+    """Convert a MarianMT folder to CTranslate2 in ``out_dir`` (atomically) and return it.
+
+    The conversion is written to a temporary folder beside ``out_dir`` and renamed into
+    place, so ``out_dir`` is either absent or complete. If another process finished the same
+    conversion first, its result is kept. ``quantization``: ``int8`` (default), ``float32``,
+    ``float16``, … (any CTranslate2 quantization).
+    """
+    model_dir, out_dir = Path(model_dir), Path(out_dir)
+    check_model_dir(model_dir)
+    out_dir.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.", suffix=".tmp", dir=out_dir.parent))
+    try:
+        with library_output(quiet):
+            from it2en.engines.transformers import silence_hf_libraries
+
+            silence_hf_libraries()
+            from ctranslate2.converters import TransformersConverter
+
+            copy_files = [name for name in COPIED_FILES if (model_dir / name).is_file()]
+            converter = TransformersConverter(str(model_dir), copy_files=copy_files)
+            try:
+                converter.convert(str(tmp), quantization=quantization, force=True)
+            except Exception as exc:  # noqa: BLE001 - any failure here means an unusable model
+                raise ModelUnavailableError(
+                    f"The model in {model_dir} cannot be converted for the ctranslate2 backend "
+                    f"({type(exc).__name__}: {first_line(exc)})."
+                ) from exc
+        (tmp / SIDECAR).write_text(json.dumps(_sidecar(model_dir, quantization), indent=2), encoding="utf-8")
+        try:
+            os.rename(tmp, out_dir)
+        except OSError:
+            if not is_converted(out_dir):
+                raise
+            # Someone else converted the same model meanwhile: keep theirs.
+    finally:
+        if tmp.exists():
+            shutil.rmtree(tmp, ignore_errors=True)
+    return out_dir
+
+
+def _sidecar(model_dir: Path, quantization: str) -> dict:
+    """Facts from the Hugging Face folder that CTranslate2's own config does not keep."""
+    forced_eos = True  # every opus-mt generation config forces </s> at the cap
+    for name in ("generation_config.json", "config.json"):
+        try:
+            data = json.loads((model_dir / name).read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            continue
+        if "forced_eos_token_id" in data:
+            forced_eos = data["forced_eos_token_id"] is not None
+            break
+    return {
+        "source_lang": read_source_lang(model_dir),
+        "forced_eos": forced_eos,
+        "quantization": quantization,
+    }
+
+
+class CTranslate2Translator:
+    """MarianMT through CTranslate2: same API and decoding rules as the reference engine."""
+
+    name = "ctranslate2"
+
+    def __init__(
+        self,
+        ct2_dir: Path,
+        *,
+        generation: GenerationSettings,
+        device: str = "cpu",
+        batch_tokens: int = DEFAULT_BATCH_TOKENS,
+        quiet: bool = False,
+        compute_type: str | None = None,
+    ) -> None:
+        """``compute_type``: None picks int8 on CPU and float16 on CUDA; ``"default"`` keeps
+        the converted weights' own type (e.g. float32 for a float32 conversion)."""
+        self.ct2_dir = Path(ct2_dir)
+        self.generation = generation
+        self.device = device
+        self.batch_tokens = max(1, int(batch_tokens))
+        self.quiet = quiet
+        if not is_converted(self.ct2_dir):
+            raise ModelUnavailableError(
+                f"The ctranslate2 model folder {self.ct2_dir} is missing or incomplete; "
+                "convert the model again (delete the folder, or run `it2en download`)."
+            )
+        if compute_type is None:
+            compute_type = "float16" if device.startswith("cuda") else "int8"
+        with library_output(quiet):
+            import ctranslate2
+            import sentencepiece
+
+            if quiet:
+                import logging
+
+                ctranslate2.set_log_level(logging.ERROR)
+            try:
+                sidecar = json.loads((self.ct2_dir / SIDECAR).read_text(encoding="utf-8"))
+                self._source_spm = sentencepiece.SentencePieceProcessor(model_file=str(self.ct2_dir / "source.spm"))
+                self._target_spm = sentencepiece.SentencePieceProcessor(model_file=str(self.ct2_dir / "target.spm"))
+                self._translator = ctranslate2.Translator(
+                    str(self.ct2_dir),
+                    device=device,
+                    compute_type=compute_type,
+                    # One batch per call: parallelism goes inside the batch.
+                    inter_threads=1,
+                    intra_threads=available_cores() if device == "cpu" else 0,
+                )
+            except Exception as exc:  # noqa: BLE001 - any loading failure means a broken folder
+                raise ModelUnavailableError(
+                    f"The ctranslate2 model in {self.ct2_dir} cannot be loaded "
+                    f"({type(exc).__name__}: {first_line(exc)}); "
+                    "delete the folder to convert the model again."
+                ) from exc
+        self._normalize = source_normalizer(sidecar.get("source_lang"))
+        self._forced_eos = bool(sidecar.get("forced_eos", True))
+        self._max_source = generation.max_length
+
+    # -- tokens
+
+    def _encode(self, text: str) -> list[str]:
+        pieces = self._source_spm.encode(self._normalize(text), out_type=str)
+        return fit_source(list(pieces) + [EOS_TOKEN], self._max_source)
+
+    def count_tokens(self, text: str) -> int:
+        """Source tokens the model sees for ``text``, ``</s>`` included."""
+        return len(self._encode(text))
+
+    def max_decoding_length(self, longest_source: int) -> int:
+        """CTranslate2's step limit equivalent to the reference engine's ``max_new_tokens``.
+
+        Both count decoding steps, ``</s>`` included. transformers forces ``</s>`` on the
+        last allowed step (``forced_eos_token_id``), so at most ``cap - 1`` real tokens come
+        out; CTranslate2 has no forced end, so it gets ``cap - 1`` steps.
+        """
+        cap = self.generation.max_new_tokens(longest_source)
+        return max(1, cap - 1) if self._forced_eos else cap
+
+    # -- translation
+
+    def translate(self, sentences: list[str], *, no_repeat_ngram_size: int = 0) -> list[str]:
+        """One translation per sentence, in input order."""
+        if not sentences:
+            return []
+        encoded = [self._encode(text) for text in sentences]
+        results: list[str] = [""] * len(sentences)
+        with library_output(self.quiet):
+            for batch in plan_batches([len(tokens) for tokens in encoded], self.batch_tokens):
+                sources = [encoded[i] for i in batch]
+                for index, tokens in zip(batch, self._translate_tokens(sources, no_repeat_ngram_size)):
+                    results[index] = self._detokenize(tokens)
+        return results
+
+    def _translate_tokens(self, sources: list[list[str]], no_repeat_ngram_size: int = 0) -> list[list[str]]:
+        """Target tokens for one batch of tokenised sources (``</s>`` not included)."""
+        longest = max(len(tokens) for tokens in sources)
+        results = self._translator.translate_batch(
+            sources,
+            beam_size=self.generation.beams,
+            max_decoding_length=self.max_decoding_length(longest),
+            max_batch_size=self.batch_tokens,
+            batch_type="tokens",
+            no_repeat_ngram_size=no_repeat_ngram_size,
+            num_hypotheses=1,
+            return_scores=False,
+        )
+        return [result.hypotheses[0] for result in results]
+
+    def _detokenize(self, tokens: list[str]) -> str:
+        pieces = [token for token in tokens if token not in SPECIAL_TOKENS]
+        return self._target_spm.decode_pieces(pieces).replace("▁", " ").strip()

@@ -1,0 +1,278 @@
+"""The reference engine: MarianMT through Hugging Face transformers (PyTorch).
+
+It also owns the rules every backend shares, so that both decode under the same conditions:
+the source normalisation (:func:`source_normalizer`), the token-budget batching
+(:func:`plan_batches`), the source length limit (:func:`fit_source`) and the check that a
+model folder is complete (:func:`check_model_dir`). Those helpers are light: torch and
+transformers are imported only when a :class:`TransformersTranslator` is built, so the
+CTranslate2 engine can reuse them without pulling in torch.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import json
+import os
+import sys
+import warnings
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+from it2en.errors import ModelUnavailableError
+from it2en.generation import GenerationSettings
+
+DEFAULT_BATCH_TOKENS = 2048
+"""Source tokens per batch, padding included (longest source × sentences in the batch)."""
+
+EOS_TOKEN = "</s>"
+SPECIAL_TOKENS = frozenset({"</s>", "<unk>", "<pad>"})
+"""Tokens dropped from a translation before detokenising (``skip_special_tokens``)."""
+
+MARIAN_TOKENIZER_FILES = ("source.spm", "target.spm", "vocab.json")
+WEIGHT_FILES = ("model.safetensors", "pytorch_model.bin", "model.safetensors.index.json", "pytorch_model.bin.index.json")
+
+
+# --------------------------------------------------------------------------- shared rules
+
+
+def available_cores() -> int:
+    """CPU cores this process may run on (affinity and cgroup cpusets respected)."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except (AttributeError, OSError):
+        return max(1, os.cpu_count() or 1)
+
+
+def source_normalizer(lang: str | None) -> Callable[[str], str]:
+    """Moses punctuation normalisation, as ``MarianTokenizer.normalize`` does it.
+
+    OPUS-MT models were trained on text passed through Moses' ``normalize-punctuation.perl``;
+    ``MarianTokenizer`` builds the same ``MosesPunctNormalizer(source_lang)`` but (in
+    transformers 5.x) no longer applies it by itself, so every engine applies it explicitly,
+    through this one function. Empty text stays empty (Moses returns nothing for it).
+    """
+    try:
+        from sacremoses import MosesPunctNormalizer
+    except ImportError:  # sacremoses is a dependency; without it, text goes in unchanged
+        return lambda text: text
+    normalize = MosesPunctNormalizer(lang=lang or "it").normalize
+    return lambda text: normalize(text) if text else ""
+
+
+def read_source_lang(folder: Path) -> str | None:
+    """``source_lang`` from a model folder's ``tokenizer_config.json`` (None when absent)."""
+    try:
+        data = json.loads((Path(folder) / "tokenizer_config.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    lang = data.get("source_lang") if isinstance(data, dict) else None
+    return lang if isinstance(lang, str) and lang else None
+
+
+def fit_source(ids: list[Any], max_length: int) -> list[Any]:
+    """Keep a tokenised source (ending with ``</s>``) within the model's position limit.
+
+    The pipeline splits long sentences before they get here; this is the last guard, so the
+    encoder never sees more than ``max_length`` positions: the head is kept, ``</s>`` stays last.
+    """
+    if len(ids) <= max_length:
+        return ids
+    return list(ids[: max_length - 1]) + [ids[-1]]
+
+
+def plan_batches(lengths: list[int], batch_tokens: int) -> list[list[int]]:
+    """Group sentence indices into batches of at most ``batch_tokens`` padded source tokens.
+
+    Sentences are taken longest first (ties in input order), so each batch holds sentences of
+    similar length and its first member is its longest; a batch costs
+    ``len(batch) × longest``. A sentence longer than the budget gets a batch of its own.
+    """
+    order = sorted(range(len(lengths)), key=lambda i: (-lengths[i], i))
+    batches: list[list[int]] = []
+    current: list[int] = []
+    longest = 0
+    for index in order:
+        size = lengths[index]
+        if current and (len(current) + 1) * max(longest, size) > batch_tokens:
+            batches.append(current)
+            current, longest = [], 0
+        current.append(index)
+        longest = max(longest, size)
+    if current:
+        batches.append(current)
+    return batches
+
+
+def check_model_dir(model_dir: Path) -> None:
+    """Raise :class:`ModelUnavailableError` unless ``model_dir`` looks like a MarianMT folder."""
+    model_dir = Path(model_dir)
+    if not model_dir.is_dir():
+        raise ModelUnavailableError(f"Model folder not found: {model_dir}")
+    missing = [name for name in ("config.json", *MARIAN_TOKENIZER_FILES) if not (model_dir / name).is_file()]
+    if not any((model_dir / name).is_file() for name in WEIGHT_FILES):
+        missing.append("model.safetensors (or pytorch_model.bin)")
+    if missing:
+        raise ModelUnavailableError(
+            f"The model folder {model_dir} is incomplete (missing: {', '.join(missing)}). "
+            "Download the model again with `it2en download`."
+        )
+
+
+@contextlib.contextmanager
+def library_output(quiet: bool) -> Iterator[None]:
+    """Keep library chatter off stdout (always) and off stderr (when ``quiet``).
+
+    Python-level prints are sent to stderr (or nowhere when quiet) and Python warnings are
+    muted when quiet. Library loggers and progress bars are silenced by
+    :func:`silence_hf_libraries`.
+    """
+    sink = io.StringIO() if quiet else sys.stderr
+    with contextlib.ExitStack() as stack:
+        stack.enter_context(contextlib.redirect_stdout(sink))
+        if quiet:
+            stack.enter_context(contextlib.redirect_stderr(sink))
+            stack.enter_context(warnings.catch_warnings())
+            warnings.simplefilter("ignore")
+        yield
+
+
+def silence_hf_libraries() -> None:
+    """transformers / huggingface_hub: errors only, no progress bars (it2en shows its own)."""
+    os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+    try:
+        from huggingface_hub.utils import disable_progress_bars
+
+        disable_progress_bars()
+    except ImportError:  # pragma: no cover - huggingface_hub is a dependency
+        pass
+    from transformers.utils import logging as hf_logging
+
+    hf_logging.set_verbosity_error()
+    hf_logging.disable_progress_bar()
+    # MarianTokenizer warns "Recommended: pip install sacremoses." when it is missing.
+    warnings.filterwarnings("ignore", message=r"Recommended: pip install sacremoses")
+
+
+# --------------------------------------------------------------------------- the engine
+
+
+class TransformersTranslator:
+    """MarianMT through transformers: the reference backend.
+
+    Sentences are normalised (Moses punctuation, as OPUS-MT was trained), tokenised with the
+    model's ``MarianTokenizer``, sorted by length and batched by a token budget; each batch is
+    decoded with ``beams`` beams and a cap on new tokens taken from its longest source
+    (:meth:`GenerationSettings.max_new_tokens`). Outputs come back in input order.
+    """
+
+    name = "transformers"
+
+    def __init__(
+        self,
+        model_dir: Path,
+        *,
+        generation: GenerationSettings,
+        device: str = "cpu",
+        batch_tokens: int = DEFAULT_BATCH_TOKENS,
+        quiet: bool = False,
+    ) -> None:
+        self.model_dir = Path(model_dir)
+        self.generation = generation
+        self.device = device
+        self.batch_tokens = max(1, int(batch_tokens))
+        self.quiet = quiet
+        check_model_dir(self.model_dir)
+
+        with library_output(quiet):
+            import torch
+
+            silence_hf_libraries()
+            from transformers import MarianMTModel, MarianTokenizer
+
+            if device == "cpu":
+                torch.set_num_threads(available_cores())
+            dtype = torch.float16 if device.startswith("cuda") else torch.float32
+            try:
+                self._tokenizer = MarianTokenizer.from_pretrained(self.model_dir)
+                model = MarianMTModel.from_pretrained(self.model_dir, dtype=dtype)
+            except Exception as exc:  # noqa: BLE001 - any loading failure means a broken folder
+                raise ModelUnavailableError(
+                    f"The model in {self.model_dir} cannot be loaded ({type(exc).__name__}: "
+                    f"{first_line(exc)}). Download it again with `it2en download`."
+                ) from exc
+            self._model = model.to(device).eval()
+
+        self._torch = torch
+        self._normalize = source_normalizer(getattr(self._tokenizer, "source_lang", None))
+        self._eos_id = self._tokenizer.eos_token_id
+        self._pad_id = self._tokenizer.pad_token_id
+        self._generation_config = self._model.generation_config
+        self._max_source = generation.max_length
+
+    # -- tokens
+
+    def _encode(self, text: str) -> list[int]:
+        ids = self._tokenizer(self._normalize(text), add_special_tokens=True)["input_ids"]
+        return fit_source(list(ids), self._max_source)
+
+    def count_tokens(self, text: str) -> int:
+        """Source tokens the model sees for ``text``, ``</s>`` included."""
+        with library_output(self.quiet):
+            return len(self._encode(text))
+
+    # -- translation
+
+    def translate(self, sentences: list[str], *, no_repeat_ngram_size: int = 0) -> list[str]:
+        """One translation per sentence, in input order."""
+        if not sentences:
+            return []
+        with library_output(self.quiet):
+            encoded = [self._encode(text) for text in sentences]
+            results: list[str] = [""] * len(sentences)
+            for batch in plan_batches([len(ids) for ids in encoded], self.batch_tokens):
+                outputs = self._generate([encoded[i] for i in batch], no_repeat_ngram_size)
+                for index, text in zip(batch, outputs):
+                    results[index] = text
+        return results
+
+    def _generate_ids(self, batch: list[list[int]], no_repeat_ngram_size: int = 0) -> list[list[int]]:
+        """Generated token ids for one batch of tokenised sources (start token dropped)."""
+        torch = self._torch
+        longest = max(len(ids) for ids in batch)
+        input_ids = torch.full((len(batch), longest), self._pad_id, dtype=torch.long)
+        attention_mask = torch.zeros((len(batch), longest), dtype=torch.long)
+        for row, ids in enumerate(batch):
+            input_ids[row, : len(ids)] = torch.tensor(ids, dtype=torch.long)
+            attention_mask[row, : len(ids)] = 1
+        config = self._generation_config
+        with torch.inference_mode():
+            output = self._model.generate(
+                input_ids=input_ids.to(self.device),
+                attention_mask=attention_mask.to(self.device),
+                generation_config=config,
+                num_beams=self.generation.beams,
+                max_new_tokens=self.generation.max_new_tokens(longest),
+                max_length=None,
+                no_repeat_ngram_size=no_repeat_ngram_size or None,
+                num_return_sequences=1,
+                do_sample=False,
+            )
+        sequences = output if isinstance(output, torch.Tensor) else output.sequences
+        return [row[1:].tolist() for row in sequences.cpu()]
+
+    def _generate(self, batch: list[list[int]], no_repeat_ngram_size: int) -> list[str]:
+        ids = self._generate_ids(batch, no_repeat_ngram_size)
+        return self._tokenizer.batch_decode(
+            ids,
+            skip_special_tokens=True,
+            clean_up_tokenization_spaces=False,
+            use_source_tokenizer=False,  # English pieces: decode with target.spm
+        )
+
+
+def first_line(exc: BaseException) -> str:
+    """The first line of an exception's message, for a one-line user-facing error."""
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else "no details"

@@ -1,0 +1,340 @@
+"""Both engines, loaded from a tiny random-weight MarianMT folder through the real loading code.
+
+A random model never learns to stop, so every output runs to its token cap: the caps here are
+small (one new token per source token plus two), except where the 512 limit is the point.
+Assertions are about counts, order, caps, equality between engines and silence, never about
+what the words say.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from it2en.engines.ctranslate2 import CTranslate2Translator, convert_to_ctranslate2
+from it2en.engines.factory import cache_root, create_translator, ct2_cache_dir
+from it2en.engines.transformers import TransformersTranslator, check_model_dir, plan_batches
+from it2en.errors import ExitCode, ModelUnavailableError
+from it2en.generation import GenerationSettings
+from marian_factory import OPUS_MT_IT_EN_VOCAB_SIZE, corpus_dir
+
+SMALL = GenerationSettings(beams=2, max_new_tokens_factor=1.0, max_new_tokens_extra=2)
+GREEDY = GenerationSettings(beams=1, max_new_tokens_factor=1.0, max_new_tokens_extra=2)
+FIXED_CAP = GenerationSettings(beams=1, max_new_tokens_factor=0.0, max_new_tokens_extra=6)
+"""The same cap for every batch: outputs then do not depend on how sentences are batched."""
+
+SRC = str(Path(__file__).resolve().parents[1] / "src")
+
+
+def corpus_lines(start: int, count: int) -> list[str]:
+    lines = (corpus_dir() / "flores200" / "ita_Latn.dev").read_text(encoding="utf-8").splitlines()
+    return lines[start : start + count]
+
+
+SENTENCES = [
+    "Il gatto è sul tavolo.",
+    "Ciao!",
+    "«Non è vero», ha detto l’assessore, “ma ne parleremo domani”…",
+    *corpus_lines(400, 9),
+]
+
+
+@pytest.fixture(scope="module")
+def hf(tiny_model_dir: Path) -> TransformersTranslator:
+    return TransformersTranslator(tiny_model_dir, generation=SMALL, quiet=True)
+
+
+@pytest.fixture(scope="module")
+def ct2(tiny_ct2_dir: Path) -> CTranslate2Translator:
+    return CTranslate2Translator(tiny_ct2_dir, generation=SMALL, quiet=True)
+
+
+@pytest.fixture(scope="module")
+def ct2_float32_dir(tiny_model_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return convert_to_ctranslate2(tiny_model_dir, tmp_path_factory.mktemp("ct2-f32") / "f32", quantization="float32")
+
+
+# ----------------------------------------------------------------------------- the basics
+
+
+def test_tiny_model_is_laid_out_like_opus_mt(tiny_model_dir: Path) -> None:
+    vocab = json.loads((tiny_model_dir / "vocab.json").read_text(encoding="utf-8"))
+    ids = sorted(vocab.values())
+    assert ids == list(range(len(vocab)))
+    assert vocab["</s>"] == 0 and vocab["<unk>"] == 1 and vocab["<pad>"] == len(vocab) - 1
+    config = json.loads((tiny_model_dir / "config.json").read_text(encoding="utf-8"))
+    assert config["pad_token_id"] == config["decoder_start_token_id"] == len(vocab) - 1
+    assert config["eos_token_id"] == 0 and config["max_position_embeddings"] == 512
+    assert OPUS_MT_IT_EN_VOCAB_SIZE == 80_379
+    check_model_dir(tiny_model_dir)
+
+
+@pytest.mark.parametrize("engine", ["hf", "ct2"])
+def test_one_nonempty_output_per_input(engine: str, request: pytest.FixtureRequest) -> None:
+    translator = request.getfixturevalue(engine)
+    outputs = translator.translate(SENTENCES)
+    assert len(outputs) == len(SENTENCES)
+    assert all(isinstance(text, str) and text.strip() for text in outputs)
+    assert all("\n" not in text for text in outputs)
+    assert translator.translate([]) == []
+
+
+@pytest.mark.parametrize("engine", ["hf", "ct2"])
+def test_outputs_follow_input_order(engine: str, tiny_model_dir: Path, tiny_ct2_dir: Path) -> None:
+    if engine == "hf":
+        translator = TransformersTranslator(tiny_model_dir, generation=FIXED_CAP, quiet=True)
+    else:
+        translator = CTranslate2Translator(tiny_ct2_dir, generation=FIXED_CAP, quiet=True)
+    reference = dict(zip(SENTENCES, translator.translate(SENTENCES)))
+    assert len(set(reference.values())) > 1, "the tiny model should not translate everything alike"
+    shuffled = list(SENTENCES)
+    random.Random(3).shuffle(shuffled)
+    assert translator.translate(shuffled) == [reference[text] for text in shuffled]
+
+
+def test_token_counts_agree_and_include_eos(hf: TransformersTranslator, ct2: CTranslate2Translator) -> None:
+    for text in SENTENCES:
+        assert hf.count_tokens(text) == ct2.count_tokens(text) >= 2
+    assert hf.count_tokens("") == ct2.count_tokens("") == 1  # just </s>
+    # Moses punctuation normalisation is applied by both: curly quotes count like straight ones.
+    assert hf.count_tokens("“Sì” disse.") == hf.count_tokens('"Sì" disse.')
+    assert ct2.count_tokens("“Sì” disse.") == ct2.count_tokens('"Sì" disse.')
+
+
+# ----------------------------------------------------------------------------- CT2 vs transformers
+
+
+def test_ct2_int8_same_count_and_order(hf: TransformersTranslator, ct2: CTranslate2Translator) -> None:
+    a, b = hf.translate(SENTENCES), ct2.translate(SENTENCES)
+    assert len(a) == len(b) == len(SENTENCES)
+    assert all(b)
+    # int8 quantisation moves random weights enough that the words differ (the float32
+    # conversion below matches exactly); order is checked per engine above.
+
+
+@pytest.mark.parametrize("settings", [GREEDY, SMALL], ids=["greedy", "beams2"])
+def test_ct2_float32_matches_transformers(
+    tiny_model_dir: Path, ct2_float32_dir: Path, settings: GenerationSettings
+) -> None:
+    lines = SENTENCES + corpus_lines(500, 20)
+    hf = TransformersTranslator(tiny_model_dir, generation=settings, quiet=True, batch_tokens=256)
+    ct2 = CTranslate2Translator(
+        ct2_float32_dir, generation=settings, quiet=True, batch_tokens=256, compute_type="float32"
+    )
+    assert ct2.translate(lines) == hf.translate(lines)
+
+
+# ----------------------------------------------------------------------------- batching and caps
+
+
+def test_plan_batches_respects_budget_and_covers_everything() -> None:
+    rng = random.Random(0)
+    lengths = [rng.randint(1, 120) for _ in range(300)] + [700]
+    batches = plan_batches(lengths, 256)
+    flat = [i for batch in batches for i in batch]
+    assert sorted(flat) == list(range(len(lengths)))
+    for batch in batches:
+        longest = max(lengths[i] for i in batch)
+        assert lengths[batch[0]] == longest
+        assert len(batch) * longest <= 256 or len(batch) == 1
+    assert [lengths[i] for i in flat] == sorted(lengths, reverse=True)
+    assert plan_batches([], 100) == []
+
+
+@pytest.mark.parametrize("engine", ["hf", "ct2"])
+def test_token_budget_batching_keeps_order(engine: str, tiny_model_dir: Path, tiny_ct2_dir: Path) -> None:
+    rng = random.Random(1)
+    pool = corpus_lines(0, 200)
+    sentences = [" ".join(pool[rng.randrange(200)].split()[: rng.randint(1, 30)]) for _ in range(40)]
+    if engine == "hf":
+        make = lambda budget: TransformersTranslator(  # noqa: E731
+            tiny_model_dir, generation=FIXED_CAP, quiet=True, batch_tokens=budget
+        )
+    else:
+        make = lambda budget: CTranslate2Translator(  # noqa: E731
+            tiny_ct2_dir, generation=FIXED_CAP, quiet=True, batch_tokens=budget
+        )
+    small_batches, one_batch = make(48), make(100_000)
+    lengths = [small_batches.count_tokens(s) for s in sentences]
+    assert len(plan_batches(lengths, 48)) > 5
+    reference = one_batch.translate(sentences)
+    assert small_batches.translate(sentences) == reference
+    assert len(set(reference)) > 5
+
+
+def test_512_cap_and_source_limit(tiny_model_dir: Path, ct2_float32_dir: Path) -> None:
+    paragraphs = (corpus_dir() / "flores200" / "ita_Latn.dev.paragraphs.txt").read_text(encoding="utf-8")
+    long_text = " ".join(paragraphs.splitlines()[:3])
+    settings = GenerationSettings(beams=1)  # factor 2 + 10: far above 512 for this source
+    hf = TransformersTranslator(tiny_model_dir, generation=settings, quiet=True)
+    ct2 = CTranslate2Translator(ct2_float32_dir, generation=settings, quiet=True, compute_type="float32")
+    # The source is cut to the model's 512 positions, </s> kept last.
+    assert hf.count_tokens(long_text) == ct2.count_tokens(long_text) == 512
+    assert settings.max_new_tokens(512) == 512
+    ids = hf._generate_ids([hf._encode(long_text)])[0]
+    assert len(ids) <= 512
+    tokens = ct2._translate_tokens([ct2._encode(long_text)])[0]
+    assert len(tokens) <= ct2.max_decoding_length(512) == 511
+    # transformers forces </s> on its last step: both engines give at most 511 real tokens.
+    assert len([i for i in ids if i != 0]) == len(tokens)
+
+
+# ----------------------------------------------------------------------------- imports and silence
+
+
+def _run(code: str, **env: str) -> subprocess.CompletedProcess[str]:
+    environment = {**os.environ, "PYTHONPATH": SRC, "HF_HUB_OFFLINE": "1", **env}
+    return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=environment, timeout=120)
+
+
+def test_ctranslate2_path_never_imports_torch(tiny_ct2_dir: Path) -> None:
+    code = f"""
+import sys
+from pathlib import Path
+from it2en.engines.ctranslate2 import CTranslate2Translator
+from it2en.generation import GenerationSettings
+t = CTranslate2Translator(Path({str(tiny_ct2_dir)!r}), generation=GenerationSettings(beams=2, max_new_tokens_extra=2))
+assert len(t.translate(["Il gatto è sul tavolo.", "Ciao."])) == 2
+print(sorted(m for m in ("torch", "transformers") if m in sys.modules))
+"""
+    result = _run(code)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "[]"
+
+
+def test_quiet_engines_print_nothing_in_a_fresh_process(tiny_model_dir: Path, tmp_path: Path) -> None:
+    """Fresh process, so no warning was already shown once: build both through the factory
+    (converting on first use), translate, and nothing at all reaches stdout or stderr."""
+    code = f"""
+from pathlib import Path
+from it2en.engines.factory import create_translator
+from it2en.generation import GenerationSettings
+g = GenerationSettings(beams=2, max_new_tokens_factor=1.0, max_new_tokens_extra=2)
+for backend in ("transformers", "ctranslate2"):
+    t = create_translator(Path({str(tiny_model_dir)!r}), backend=backend, device="auto", generation=g,
+                          ct2_cache_key="tiny@test", quiet=True)
+    assert t.name == backend
+    assert len(t.translate(["Il gatto è sul tavolo.", "«Sì», disse."], no_repeat_ngram_size=3)) == 2
+"""
+    result = _run(code, IT2EN_CACHE_DIR=str(tmp_path))
+    assert result.returncode == 0, result.stderr
+    assert (result.stdout, result.stderr) == ("", "")
+
+
+def test_quiet_in_process_capfd(tiny_model_dir: Path, tiny_ct2_dir: Path, capfd: pytest.CaptureFixture[str]) -> None:
+    for translator in (
+        TransformersTranslator(tiny_model_dir, generation=SMALL, quiet=True),
+        CTranslate2Translator(tiny_ct2_dir, generation=SMALL, quiet=True),
+    ):
+        translator.translate(SENTENCES[:3], no_repeat_ngram_size=2)
+    assert capfd.readouterr() == ("", "")
+
+
+def test_not_quiet_keeps_stdout_clean(tiny_model_dir: Path, capfd: pytest.CaptureFixture[str]) -> None:
+    TransformersTranslator(tiny_model_dir, generation=SMALL).translate(SENTENCES[:2])
+    assert capfd.readouterr().out == ""
+
+
+# ----------------------------------------------------------------------------- broken folders
+
+
+def _copy(src: Path, dst: Path, skip: str = "") -> Path:
+    dst.mkdir()
+    for item in src.iterdir():
+        if item.name != skip:
+            (dst / item.name).write_bytes(item.read_bytes())
+    return dst
+
+
+@pytest.mark.parametrize("damage", ["missing_weights", "garbage_weights", "missing_spm", "bad_config", "absent"])
+def test_broken_model_folder(damage: str, tiny_model_dir: Path, tmp_path: Path) -> None:
+    if damage == "absent":
+        folder = tmp_path / "nowhere"
+    elif damage == "missing_weights":
+        folder = _copy(tiny_model_dir, tmp_path / "m", skip="model.safetensors")
+    elif damage == "missing_spm":
+        folder = _copy(tiny_model_dir, tmp_path / "m", skip="source.spm")
+    else:
+        folder = _copy(tiny_model_dir, tmp_path / "m")
+        if damage == "garbage_weights":
+            (folder / "model.safetensors").write_bytes(b"\x00not a safetensors file" * 10)
+        else:
+            (folder / "config.json").write_text("{ not json", encoding="utf-8")
+    with pytest.raises(ModelUnavailableError) as info:
+        TransformersTranslator(folder, generation=SMALL, quiet=True)
+    assert info.value.exit_code == ExitCode.UNAVAILABLE
+    assert str(folder) in str(info.value) and "Traceback" not in str(info.value)
+    for backend in ("auto", "ctranslate2"):
+        with pytest.raises(ModelUnavailableError):
+            create_translator(
+                folder, backend=backend, device="cpu", generation=SMALL,
+                ct2_cache_key=f"broken-{damage}", quiet=True,
+            )
+
+
+def test_broken_ct2_folder(tiny_ct2_dir: Path, tmp_path: Path) -> None:
+    folder = _copy(tiny_ct2_dir, tmp_path / "c")
+    (folder / "model.bin").write_bytes(b"garbage")
+    with pytest.raises(ModelUnavailableError):
+        CTranslate2Translator(folder, generation=SMALL, quiet=True)
+    with pytest.raises(ModelUnavailableError):
+        CTranslate2Translator(tmp_path / "absent", generation=SMALL, quiet=True)
+
+
+# ----------------------------------------------------------------------------- the factory
+
+
+def test_cache_folder_precedence(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.delenv("IT2EN_CACHE_DIR", raising=False)
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    monkeypatch.delenv("XDG_CACHE_HOME", raising=False)
+    assert cache_root() == tmp_path / "home" / ".cache" / "it2en"
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
+    assert cache_root() == tmp_path / "xdg" / "it2en"
+    monkeypatch.setenv("IT2EN_CACHE_DIR", str(tmp_path / "mine"))
+    assert ct2_cache_dir("Helsinki-NLP/opus-mt-it-en@abc123") == (
+        tmp_path / "mine" / "ct2" / "Helsinki-NLP--opus-mt-it-en@abc123-int8"
+    )
+
+
+def test_factory_auto_converts_once_then_reuses(
+    tiny_model_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("IT2EN_CACHE_DIR", str(tmp_path))
+    notes: list[str] = []
+    kwargs = dict(backend="auto", device="auto", generation=SMALL, ct2_cache_key="tiny@rev1", quiet=True)
+    first = create_translator(tiny_model_dir, notify=notes.append, **kwargs)
+    assert first.name == "ctranslate2"
+    target = ct2_cache_dir("tiny@rev1")
+    assert (target / "model.bin").is_file() and (target / "source.spm").is_file()
+    assert len(notes) == 1
+    stamp = (target / "model.bin").stat().st_mtime_ns
+    second = create_translator(tiny_model_dir, notify=notes.append, **kwargs)
+    assert second.name == "ctranslate2" and len(notes) == 1
+    assert (target / "model.bin").stat().st_mtime_ns == stamp
+    assert [p.name for p in target.parent.iterdir()] == [target.name]  # no temp folder left
+    assert len(second.translate(SENTENCES[:3])) == 3
+
+
+def test_factory_falls_back_to_transformers(tiny_model_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import it2en.engines.factory as factory
+
+    monkeypatch.setattr(factory, "ctranslate2_available", lambda: False)
+    notes: list[str] = []
+    translator = create_translator(
+        tiny_model_dir, backend="auto", device="cpu", generation=SMALL,
+        ct2_cache_key="unused", quiet=True, notify=notes.append,
+    )
+    assert translator.name == "transformers"
+    assert any("falling back" in note for note in notes)
+    with pytest.raises(ModelUnavailableError):
+        create_translator(
+            tiny_model_dir, backend="ctranslate2", device="cpu", generation=SMALL,
+            ct2_cache_key="unused", quiet=True,
+        )
