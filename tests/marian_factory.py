@@ -183,7 +183,9 @@ def build_random_marian(
         **_OPUS_MT_COMMON,
     )
     verbosity = hf_logging.get_verbosity()
+    bars = hf_logging.is_progress_bar_enabled()
     hf_logging.set_verbosity_error()
+    hf_logging.disable_progress_bar()  # "Writing model shards" on stderr
     try:
         torch.manual_seed(seed)
         model = MarianMTModel(config).eval()
@@ -204,6 +206,8 @@ def build_random_marian(
         model.save_pretrained(out_dir)
     finally:
         hf_logging.set_verbosity(verbosity)
+        if bars:
+            hf_logging.enable_progress_bar()
     return out_dir
 
 
