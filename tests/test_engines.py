@@ -338,3 +338,16 @@ def test_factory_falls_back_to_transformers(tiny_model_dir: Path, monkeypatch: p
             tiny_model_dir, backend="ctranslate2", device="cpu", generation=SMALL,
             ct2_cache_key="unused", quiet=True,
         )
+
+
+def test_ct2_gpu_runtime_missing_is_a_clear_error(tiny_ct2_dir: Path) -> None:
+    """Seen on a CUDA 13 machine: CTranslate2's wheel finds no libcublas.so.12 at the first batch."""
+
+    class NoCublas:
+        def translate_batch(self, *args, **kwargs):
+            raise RuntimeError("Library libcublas.so.12 is not found or cannot be loaded")
+
+    engine = CTranslate2Translator(tiny_ct2_dir, generation=SMALL, quiet=True)
+    engine._translator = NoCublas()
+    with pytest.raises(ModelUnavailableError, match="CUDA 12.*--device cpu.*--backend transformers"):
+        engine.check_runtime()

@@ -163,6 +163,25 @@ class CTranslate2Translator:
         self._normalize = source_normalizer(sidecar.get("source_lang"))
         self._forced_eos = bool(sidecar.get("forced_eos", True))
         self._max_source = generation.max_length
+        if device.startswith("cuda"):
+            self.check_runtime()
+
+    def check_runtime(self) -> None:
+        """Decode one token, so that a GPU runtime CTranslate2 cannot load fails here, clearly.
+
+        CTranslate2's wheels load cuBLAS only at the first translation; a machine whose CUDA
+        libraries are of another major version (libcublas.so.12 missing) would otherwise fail
+        in the middle of a run.
+        """
+        try:
+            with library_output(self.quiet):
+                self._translator.translate_batch([[EOS_TOKEN]], beam_size=1, max_decoding_length=1)
+        except RuntimeError as exc:
+            raise ModelUnavailableError(
+                f"CTranslate2 cannot run on {self.device} here ({first_line(exc)}). Its wheels need "
+                "the CUDA 12 libraries (for example `pip install nvidia-cublas-cu12`); or use "
+                "--device cpu, or --backend transformers."
+            ) from exc
 
     # -- tokens
 
