@@ -105,6 +105,10 @@ def _sidecar(model_dir: Path, quantization: str) -> dict:
     }
 
 
+class RuntimeUnavailableError(ModelUnavailableError):
+    """The converted model is fine, but CTranslate2 cannot run on the chosen device."""
+
+
 class CTranslate2Translator:
     """MarianMT through CTranslate2: same API and decoding rules as the reference engine."""
 
@@ -175,9 +179,10 @@ class CTranslate2Translator:
         """
         try:
             with library_output(self.quiet):
-                self._translator.translate_batch([[EOS_TOKEN]], beam_size=1, max_decoding_length=1)
+                probe = self._encode("Una frase di prova per il motore.")
+                self._translator.translate_batch([probe, probe[:3]], beam_size=2, max_decoding_length=4)
         except RuntimeError as exc:
-            raise ModelUnavailableError(
+            raise RuntimeUnavailableError(
                 f"CTranslate2 cannot run on {self.device} here ({first_line(exc)}). Its wheels need "
                 "the CUDA 12 libraries (for example `pip install nvidia-cublas-cu12`); or use "
                 "--device cpu, or --backend transformers."

@@ -139,6 +139,7 @@ def _create_ctranslate2(
 ) -> Translator:
     from it2en.engines.ctranslate2 import (
         CTranslate2Translator,
+        RuntimeUnavailableError,
         convert_to_ctranslate2,
         is_converted,
     )
@@ -152,6 +153,8 @@ def _create_ctranslate2(
         convert_to_ctranslate2(model_dir, ct2_dir, quantization=CT2_QUANTIZATION, quiet=quiet)
     try:
         return CTranslate2Translator(ct2_dir, generation=generation, device=resolved, quiet=quiet, **extra)
+    except RuntimeUnavailableError:
+        raise
     except ModelUnavailableError:
         # A damaged cached conversion: convert once more from the (checked) model folder.
         notify(f"The cached fast-engine copy in {ct2_dir} is damaged; converting again…")
