@@ -17,6 +17,7 @@ from typing import Callable, Iterable
 from it2en import models, pipeline, reading, structure, writing
 from it2en.article import Article
 from it2en.engines import Translator
+from it2en.errors import It2enError
 from it2en.render import WRITERS, OutputMeta
 
 
@@ -117,5 +118,11 @@ class ArticleTranslator:
         return result
 
     def render(self, article: Article, format: str = "text") -> str:
-        meta = self._meta or OutputMeta()
-        return WRITERS[format].render(article, meta)
+        return WRITERS[format].render(article, self._meta or self._unloaded_meta())
+
+    def _unloaded_meta(self) -> OutputMeta:
+        """The model's name when nothing needed it loaded (an empty article): no revision."""
+        try:
+            return OutputMeta(models.resolve(self._model_ref).name, "")
+        except It2enError:
+            return OutputMeta(self._model_ref or "", "")

@@ -174,7 +174,8 @@ class _Reporter:
         if self.progress:
             self.progress.update(self.task, description=self._description())
         if job.status is batch.Status.FAILED:
-            _err(f"it2en: {job.source}: {job.reason}")
+            if self.total_articles > 1:  # one input: its error is raised and reported once
+                _err(_failure(job))
         elif self.verbose:
             where = job.output or "stdout"
             count = len(job.article.translatable_segments()) if job.article else 0
@@ -229,7 +230,7 @@ def translate(
         if job.status is batch.Status.SKIPPED:
             reporter.note(f"it2en: skipped {job.source}: {job.reason}")
         elif job.status is batch.Status.FAILED and several:
-            _err(f"it2en: {job.source}: {job.reason}")
+            _err(_failure(job))
     if not several and jobs[0].status is batch.Status.FAILED:
         raise jobs[0].error or UsageError(jobs[0].reason)
     with reporter:
@@ -245,6 +246,13 @@ def translate(
     if strict and any(_flagged(job) for job in summary.jobs):
         _err("it2en: --strict: some segments were flagged (see the warnings above).")
         raise typer.Exit(int(ExitCode.FLAGGED))
+
+
+def _failure(job: batch.Job) -> str:
+    """``it2en: SOURCE: REASON``, without naming the source twice (reading errors start with it)."""
+    if job.error is not None and job.reason.startswith(f"{job.source}:"):
+        return f"it2en: {job.reason}"
+    return f"it2en: {job.source}: {job.reason}"
 
 
 def _flagged(job: batch.Job) -> bool:

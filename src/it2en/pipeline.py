@@ -174,8 +174,20 @@ def problems(article: Article) -> list[str]:
         issues = [f for f in issues if f != "retried" or len(issues) > 1]
         if issues:
             excerpt = segment.source if len(segment.source) <= 60 else segment.source[:57] + "…"
-            lines.append(f"{article.name}: segment {number}: {', '.join(issues)}: {excerpt}")
+            lines.append(f"{_printable(article.name)}: segment {number}: {', '.join(issues)}: "
+                         f"{_printable(excerpt)}")
     return lines
+
+
+def _printable(text: str) -> str:
+    """``text`` with control characters and line separators escaped (``\\x1b``, ``\\u2028``).
+
+    A warning is one line on a terminal: a form feed, a vertical tab or U+2028 in the source
+    must not break it, and an escape sequence copied from the input must not drive the terminal.
+    """
+    if text.isprintable():
+        return text
+    return "".join(ch if ch.isprintable() or ch == " " else ascii(ch)[1:-1] for ch in text)
 
 
 def has_problems(article: Article) -> bool:
