@@ -35,3 +35,61 @@ def tiny_ct2_dir(tiny_model_dir: Path, tmp_path_factory: pytest.TempPathFactory)
     from it2en.engines.ctranslate2 import convert_to_ctranslate2
 
     return convert_to_ctranslate2(tiny_model_dir, tmp_path_factory.mktemp("tiny-ct2") / "int8")
+
+
+# ----------------------------------------------------------------------------- the CLI in-process
+
+TINY_FAST_FLAGS = ("--backend", "transformers", "--beams", "1")
+"""Greedy decoding on the reference backend: the cheapest real run of the tiny model."""
+
+
+@pytest.fixture
+def translate_cli(tiny_model_dir: Path, monkeypatch: pytest.MonkeyPatch, tmp_path: Path):
+    """Run ``it2en translate ARGS`` in-process, in ``tmp_path``, with the tiny model; return the Result.
+
+    Relative paths in ARGS are relative to ``tmp_path``; ``TINY_FAST_FLAGS`` are appended.
+    """
+    from typer.testing import CliRunner
+
+    from it2en.cli import app
+
+    monkeypatch.setenv("IT2EN_MODEL", str(tiny_model_dir))
+    monkeypatch.setenv("IT2EN_CACHE_DIR", str(tmp_path / ".cache"))
+    monkeypatch.chdir(tmp_path)
+
+    def invoke(*args, input=None):
+        argv = ["translate", *(str(a) for a in args), *TINY_FAST_FLAGS]
+        return CliRunner().invoke(app, argv, input=input, catch_exceptions=False)
+
+    return invoke
+
+
+@pytest.fixture
+def engine_cli(monkeypatch: pytest.MonkeyPatch, tmp_path: Path):
+    """Run ``it2en translate ARGS`` in-process, in ``tmp_path``, with ``engine`` instead of a model.
+
+    ``invoke(engine, *args)``: the CLI's ``ArticleTranslator`` gets ``engine=engine`` (any object
+    with ``translate(list[str])``, e.g. ``IdentityTranslator()``), so no model is loaded.
+    """
+    from typer.testing import CliRunner
+
+    import it2en.api
+    from it2en.cli import app
+
+    monkeypatch.setenv("IT2EN_MODEL", str(tmp_path / "no-model-needed"))
+    monkeypatch.chdir(tmp_path)
+    real = it2en.api.ArticleTranslator
+
+    def invoke(engine, *args, input=None, catch_exceptions=False):
+        class WithEngine(real):
+            def __init__(self, *a, **k):
+                super().__init__(*a, **{**k, "engine": engine})
+
+        monkeypatch.setattr(it2en.api, "ArticleTranslator", WithEngine)
+        try:
+            return CliRunner().invoke(app, ["translate", *(str(a) for a in args)], input=input,
+                                      catch_exceptions=catch_exceptions)
+        finally:
+            monkeypatch.setattr(it2en.api, "ArticleTranslator", real)
+
+    return invoke
