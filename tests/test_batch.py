@@ -104,6 +104,18 @@ def test_folder_input_keeps_its_layout(translate_cli, tmp_path):
     assert (tmp_path / "english" / "sub" / "b.en.md").read_text(encoding="utf-8").startswith("## ")
 
 
+def test_an_output_folder_inside_the_input_folder_is_not_read_back(translate_cli, tmp_path):
+    write("inbox/a.txt", "Una frase.\n")
+    write("inbox/sub/b.md", "Un'altra frase.\n")
+    first = translate_cli("inbox", "-d", "inbox/english", "--skip-existing", "-q")
+    assert first.exit_code == 0, first.stderr
+    write("inbox/c.txt", "Una nuova frase.\n")
+    again = translate_cli("inbox", "-d", "inbox/english", "--skip-existing")
+    assert again.exit_code == 0, again.stderr
+    assert again.stderr.splitlines()[-1] == "it2en: 1 translated, 2 skipped, 0 failed"
+    assert files_under(tmp_path / "inbox" / "english") == {"a.en.txt", "c.en.txt", "sub/b.en.md"}
+
+
 # ----------------------------------------------------------------------------- refused before any work
 
 

@@ -349,6 +349,24 @@ def test_a_closed_pipe_ends_quietly(tmp_path):
     assert re.search(r"\|\s*141\s*\|.*head -1", README.read_text(encoding="utf-8"))
 
 
+def test_a_closed_stdout_is_an_output_error_not_a_bug(tmp_path):
+    """``it2en translate a.txt >&-``: 74 with advice; with ``-o`` standard output is not needed."""
+    (tmp_path / "a.txt").write_text("Una frase.\n", encoding="utf-8")
+
+    def run(*args):
+        return subprocess.run([sys.executable, "-c", DRIVER, *args], cwd=tmp_path, capture_output=False,
+                              stderr=subprocess.PIPE, preexec_fn=lambda: os.close(1), timeout=120)
+
+    to_file = run("translate", "a.txt", "-o", "a.en.txt", "-q")
+    assert to_file.returncode == 0, to_file.stderr
+    assert (tmp_path / "a.en.txt").read_text(encoding="utf-8") == "Una frase.\n"
+    for args in (["translate", "a.txt"], ["inspect", "a.txt"]):
+        closed = run(*args)
+        stderr = closed.stderr.decode()
+        assert closed.returncode == ExitCode.IO_ERROR, stderr
+        assert "standard output is closed" in stderr and "Traceback" not in stderr
+
+
 def test_strict_exits_3_and_still_writes(translate_cli, tmp_path):
     (tmp_path / "a.txt").write_text("Titolo\n\nUna frase. Un'altra frase.\n", encoding="utf-8")
     result = translate_cli("a.txt", "-o", "a.en.txt", "--strict")

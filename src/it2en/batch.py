@@ -57,19 +57,35 @@ class Summary:
                 f"{self.count(Status.FAILED)} failed")
 
 
-def expand_inputs(inputs: list[str]) -> list[tuple[str, PurePath]]:
-    """Each input with the relative path its output takes under ``-d`` (folders recurse)."""
+def expand_inputs(inputs: list[str], *, output_dir: Path | None = None) -> list[tuple[str, PurePath]]:
+    """Each input with the relative path its output takes under ``-d`` (folders recurse).
+
+    A folder's files inside ``output_dir`` (``it2en translate inbox -d inbox/english``) are
+    earlier outputs, not articles: they are left out, so such a run can be repeated.
+    """
     expanded = []
     for item in inputs:
         path = Path(item)
         if item != STDIN and path.is_dir():
-            found = sorted(p for p in path.rglob("*") if p.is_file() and p.suffix.lower() in FOLDER_SUFFIXES)
+            skip = _inside(output_dir, path)
+            found = sorted(p for p in path.rglob("*") if p.is_file() and p.suffix.lower() in FOLDER_SUFFIXES
+                           and not (skip and p.relative_to(path).parts[: len(skip)] == skip))
             if not found:
                 raise UsageError(f"{item}: the folder holds no .txt or .md file to translate.")
             expanded.extend((str(p), p.relative_to(path)) for p in found)
         else:
             expanded.append((item, PurePath("stdin.txt" if item == STDIN else path.name)))
     return expanded
+
+
+def _inside(output_dir: Path | None, folder: Path) -> tuple[str, ...]:
+    """``output_dir`` as path parts relative to ``folder`` when it is a sub-folder of it, else ()."""
+    if output_dir is None:
+        return ()
+    try:
+        return output_dir.resolve().relative_to(folder.resolve()).parts
+    except ValueError:
+        return ()
 
 
 def plan(
@@ -88,7 +104,7 @@ def plan(
         raise UsageError("--skip-existing and --overwrite contradict each other: pick one.")
     if inputs.count(STDIN) > 1:
         raise UsageError("Standard input ('-') can be read only once.")
-    expanded = expand_inputs(inputs)
+    expanded = expand_inputs(inputs, output_dir=output_dir)
     if output is not None and len(expanded) > 1:
         raise UsageError(f"-o/--output takes one input, but {len(expanded)} were given: use -d DIR.")
     if output_dir is None and output is None and len(expanded) > 1 and format != "json":
@@ -158,7 +174,7 @@ def run(
 
     Outputs for standard output are written in input order, whatever order articles finish in.
     """
-    stdout = stdout or sys.stdout.buffer
+    stdout = stdout or getattr(sys.stdout, "buffer", sys.stdout)  # None when stdout is closed
     by_article = {id(job.article): job for job in jobs if job.article is not None}
     stdout_queue = [job for job in jobs if job.article is not None and job.output is None]
 

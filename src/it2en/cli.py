@@ -78,6 +78,11 @@ def _stdin_is_terminal() -> bool:
     return sys.stdin is None or sys.stdin.isatty()
 
 
+def _stdout():
+    """Binary standard output; None when it is closed (``>&-``): writing then says so, exit 74."""
+    return getattr(sys.stdout, "buffer", sys.stdout)
+
+
 def _err(message: str) -> None:
     sys.stderr.write(message.rstrip("\n") + "\n")
     sys.stderr.flush()
@@ -278,7 +283,7 @@ def inspect(
     article = structure.parse(read_input(input, encoding=encoding), name=input)
     pipeline.split_overlong(article, pipeline.estimate_tokens, pipeline.DEFAULT_SEGMENT_TOKENS)
     if as_json:
-        writing.write_stream(sys.stdout.buffer, json.dumps(article_dict(article), ensure_ascii=False) + "\n")
+        writing.write_stream(_stdout(), json.dumps(article_dict(article), ensure_ascii=False) + "\n")
         return
     lines = []
     for number, block in enumerate(article.blocks, start=1):
@@ -289,7 +294,7 @@ def inspect(
                 mark = "+" if segment.translatable else "="
                 split = "  (split)" if segment.split else ""
                 lines.append(f"      {mark} {segment.source}{split}")
-    writing.write_stream(sys.stdout.buffer, "\n".join(lines) + "\n")
+    writing.write_stream(_stdout(), "\n".join(lines) + "\n")
 
 
 @app.command("models")
@@ -302,7 +307,7 @@ def list_models() -> None:
         cached = "yes" if models.cached_path(spec) else "no"
         default = "*" if name == catalog.default else " "
         rows.append(f"{default} {name:<24} {spec.hub_id}@{spec.revision:<8} offline: {cached:<3}  {spec.license}  {spec.description}")
-    writing.write_stream(sys.stdout.buffer, "\n".join(rows) + "\n")
+    writing.write_stream(_stdout(), "\n".join(rows) + "\n")
     env = os.environ.get(models.MODEL_ENV)
     _err(f"* default{f' (overridden by ${models.MODEL_ENV}={env})' if env else ''}. "
          "Fetch one with 'it2en download NAME'; any MarianMT folder works with -m DIR.")
@@ -326,7 +331,7 @@ def download(
                           notify=lambda m: None if quiet else _err(m))
     if not quiet:
         _err(f"it2en: {spec.name} ({located.revision}) is ready for offline use.")
-    writing.write_stream(sys.stdout.buffer, f"{located.path}\n")
+    writing.write_stream(_stdout(), f"{located.path}\n")
 
 
 def main() -> None:
