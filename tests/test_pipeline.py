@@ -154,3 +154,11 @@ def test_api_translate_text_with_identity_engine_needs_no_model():
     text = "Titolo\n\nUna frase. Un'altra.\n"
     assert translator.translate_text(text) == text
     assert ArticleTranslator(model="no-such-model").translate_text("\n\n") == "\n\n"
+
+
+def test_appended_junk_is_removed_and_flagged():
+    engine = RecordingEngine(lambda s, retry: "The results are clear. (Translated with Google Translate)")
+    (article,), _ = run(["Titolo\n\nI risultati sono chiari.\n"], engine)
+    segment = article.blocks[1].segments[0]
+    assert segment.target == "The results are clear."
+    assert "junk_appended" in segment.flags and "retried" in segment.flags

@@ -71,7 +71,8 @@ def _finish(prepared: _Prepared, raw: str) -> tuple[str, list[str]]:
     """Turn the model's answer into the segment's target, and check it."""
     source = prepared.segment.source
     text, lost = placeholders.restore(raw, prepared.protected)
-    text = checks.strip_known_junk(text, source)
+    cleaned = checks.strip_known_junk(text, source)
+    junk, text = cleaned != text, cleaned
     if prepared.shouting:
         text = postedit.to_upper(text)
     text = postedit.match_final_punctuation(source, text)
@@ -79,6 +80,8 @@ def _finish(prepared: _Prepared, raw: str) -> tuple[str, list[str]]:
     flags = checks.check_translation(source, text, verbatim=placeholders.verbatim_spans(source))
     if lost and "placeholder_lost" not in flags:
         flags.append("placeholder_lost")
+    if junk and "junk_appended" not in flags:
+        flags.append("junk_appended")  # removed, but said: a retry may give a cleaner sentence
     return text, flags
 
 
