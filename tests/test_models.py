@@ -87,3 +87,13 @@ def test_download_refuses_offline_with_the_same_advice(tmp_path, monkeypatch):
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")
     result = CliRunner().invoke(app, ["download", "opus-mt-it-en"])
     assert result.exit_code == 69 and "offline" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_download_prepares_the_fast_engine_copy(tiny_model_dir, tmp_path, monkeypatch):
+    monkeypatch.setenv("IT2EN_CACHE_DIR", str(tmp_path / "cache"))
+    result = CliRunner().invoke(app, ["download", str(tiny_model_dir)])
+    assert result.exit_code == 0, result.stderr
+    assert result.stdout.strip() == str(tiny_model_dir)
+    copies = list((tmp_path / "cache" / "ct2").iterdir())
+    assert len(copies) == 1 and (copies[0] / "model.bin").is_file()
+    assert "ready for offline use" in result.stderr

@@ -20,7 +20,7 @@ from typing import Optional
 import typer
 
 from it2en import batch, models, writing
-from it2en.errors import ExitCode, It2enError, UsageError
+from it2en.errors import ExitCode, It2enError, ModelUnavailableError, UsageError
 
 EXAMPLES = """
 Examples:
@@ -324,11 +324,13 @@ def download(
     spec = models.resolve(name)
     located = models.download(spec, quiet=quiet)
     if backend is not Backend.transformers:
-        from it2en.engines.factory import create_translator
+        from it2en.engines.factory import ctranslate2_available, ensure_ct2_copy
 
-        create_translator(located.path, backend=backend.value, device="cpu", generation=spec.generation,
-                          ct2_cache_key=f"{spec.cache_key}-{located.revision}", quiet=True,
-                          notify=lambda m: None if quiet else _err(m))
+        if ctranslate2_available():
+            ensure_ct2_copy(located.path, f"{spec.cache_key}-{located.revision}", quiet=True,
+                            notify=lambda m: None if quiet else _err(m))
+        elif backend is Backend.ctranslate2:
+            raise ModelUnavailableError("ctranslate2 is not installed: install it, or use --backend transformers.")
     if not quiet:
         _err(f"it2en: {spec.name} ({located.revision}) is ready for offline use.")
     writing.write_stream(_stdout(), f"{located.path}\n")

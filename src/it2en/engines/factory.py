@@ -128,6 +128,21 @@ def create_translator(
     )
 
 
+def ensure_ct2_copy(
+    model_dir: Path, key: str, *, quiet: bool = False, notify: Callable[[str], None] = lambda message: None
+) -> Path:
+    """The model's CTranslate2 copy in the cache, converted now if it is not there yet."""
+    from it2en.engines.ctranslate2 import convert_to_ctranslate2, is_converted
+
+    ct2_dir = ct2_cache_dir(key)
+    if not is_converted(ct2_dir):
+        notify(f"Preparing the fast engine (one-time conversion into {ct2_dir})…")
+        if ct2_dir.exists():  # left by an older it2en or damaged: start again
+            shutil.rmtree(ct2_dir, ignore_errors=True)
+        convert_to_ctranslate2(model_dir, ct2_dir, quantization=CT2_QUANTIZATION, quiet=quiet)
+    return ct2_dir
+
+
 def _create_ctranslate2(
     model_dir: Path,
     device: str,
@@ -141,16 +156,10 @@ def _create_ctranslate2(
         CTranslate2Translator,
         RuntimeUnavailableError,
         convert_to_ctranslate2,
-        is_converted,
     )
 
     resolved = resolve_device(device, "ctranslate2")
-    ct2_dir = ct2_cache_dir(key)
-    if not is_converted(ct2_dir):
-        notify(f"Preparing the fast engine (one-time conversion into {ct2_dir})…")
-        if ct2_dir.exists():  # left by an older it2en or damaged: start again
-            shutil.rmtree(ct2_dir, ignore_errors=True)
-        convert_to_ctranslate2(model_dir, ct2_dir, quantization=CT2_QUANTIZATION, quiet=quiet)
+    ct2_dir = ensure_ct2_copy(model_dir, key, quiet=quiet, notify=notify)
     try:
         return CTranslate2Translator(ct2_dir, generation=generation, device=resolved, quiet=quiet, **extra)
     except RuntimeUnavailableError:
