@@ -388,7 +388,7 @@ DOCUMENTED = {int(code) for code in ExitCode}
 ALPHABET = list("aeiouAEIOU bcdBCD\n\r\t.,;:!?…“”«»\"'‘’*#>-+•–0123456789€%@/_()èàÈ😀\x00\x0b\x0c\x85\u2028\x1b\ufeff")
 
 
-@settings(max_examples=80, deadline=None, suppress_health_check=list(HealthCheck), derandomize=True)
+@settings(max_examples=80, deadline=None, suppress_health_check=list(HealthCheck), derandomize=True, database=None)
 @given(
     data=st.one_of(
         st.binary(max_size=400),
