@@ -175,6 +175,18 @@ def test_existing_outputs_refused_skipped_or_replaced(translate_cli, tmp_path):
     assert both.exit_code == 2 and "--skip-existing" in both.stderr and "--overwrite" in both.stderr
 
 
+def test_single_input_with_existing_output(translate_cli, tmp_path):
+    write("a.txt", "Una frase.\n")
+    old = write("out/a.en.txt", "OLD\n")
+    refused = translate_cli("a.txt", "-d", "out")
+    assert refused.exit_code == 73 and "--overwrite" in refused.stderr
+    assert old.read_text() == "OLD\n"
+    kept = translate_cli("a.txt", "-o", "out/a.en.txt", "--skip-existing")
+    assert kept.exit_code == 0 and old.read_text() == "OLD\n" and "skipped a.txt" in kept.stderr
+    replaced = translate_cli("a.txt", "-o", "out/a.en.txt", "-q")
+    assert replaced.exit_code == 0 and old.read_text() != "OLD\n"
+
+
 # ----------------------------------------------------------------------------- standard output
 
 

@@ -17,7 +17,7 @@ from typing import BinaryIO, Callable
 from it2en import structure, writing
 from it2en.api import ArticleTranslator
 from it2en.article import Article
-from it2en.errors import It2enError, UsageError
+from it2en.errors import It2enError, OutputCreateError, UsageError
 from it2en.reading import read_input
 from it2en.render import WRITERS
 
@@ -122,13 +122,14 @@ def plan(
         jobs.append(Job(source=source, output=target))
     _refuse_collisions(jobs)
     for job in jobs:
-        if job.output is None or not job.output.exists() or output_dir is None:
+        if job.output is None or not job.output.exists():
             continue
         if skip_existing:
             job.status, job.reason = Status.SKIPPED, f"{job.output} exists (--skip-existing)"
-        elif not overwrite:
+        elif not overwrite and output_dir is not None:  # -o names its file: replacing it is the point
             job.status = Status.FAILED
             job.reason = f"{job.output} exists; use --overwrite to replace it or --skip-existing to keep it"
+            job.error = OutputCreateError(job.reason)
     return jobs
 
 
