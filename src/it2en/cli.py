@@ -209,8 +209,8 @@ def translate(
     backend: Backend = typer.Option(Backend.auto, help="auto: ctranslate2 when installed, else transformers."),
     device: Device = typer.Option(Device.auto, help="auto: cuda when a GPU is visible, else cpu."),
     beams: Optional[int] = typer.Option(None, min=1, max=16, help="Beam size (default from models.toml)."),
-    skip_existing: bool = typer.Option(False, "--skip-existing", help="With -d: leave inputs whose output exists."),
-    overwrite: bool = typer.Option(False, "--overwrite", help="With -d: replace outputs that exist."),
+    skip_existing: bool = typer.Option(False, "--skip-existing", help="Leave inputs whose output (-d or -o) exists."),
+    overwrite: bool = typer.Option(False, "--overwrite", help="With -d: replace outputs that exist (-o always replaces its file)."),
     encoding: Optional[str] = typer.Option(None, help="Decode inputs with this encoding (default UTF-8), e.g. cp1252."),
     strict: bool = typer.Option(False, "--strict", help=f"Exit {int(ExitCode.FLAGGED)} when any segment was flagged."),
     quiet: bool = typer.Option(False, "-q", "--quiet", help="Print nothing on stderr but errors."),
@@ -244,10 +244,11 @@ def translate(
     failed = summary.count(batch.Status.FAILED)
     if not several and failed:
         raise summary.jobs[0].error
-    if several or failed:
-        reporter.note(f"it2en: {summary.line()}") if not failed else _err(f"it2en: {summary.line()}")
     if failed:
+        _err(f"it2en: {summary.line()}")
         raise typer.Exit(int(ExitCode.BATCH_PARTIAL))
+    if several:
+        reporter.note(f"it2en: {summary.line()}")
     if strict and any(_flagged(job) for job in summary.jobs):
         _err("it2en: --strict: some segments were flagged (see the warnings above).")
         raise typer.Exit(int(ExitCode.FLAGGED))
