@@ -1,0 +1,112 @@
+"""Run the ``it2en`` command exactly as its console script does, counting the tokens it generates.
+
+    python bench/it2en_counted.py translate ...        (same arguments as ``it2en``)
+
+The console script is ``from it2en.cli import main; main()``; this file does the same after
+wrapping three methods to count and time, never to change: the engine's generation call
+(tokens generated, ``</s>`` and padding not counted; retries with ``no_repeat_ngram_size``
+counted apart), the engine's ``translate`` (seconds spent translating, retries apart) and the factory's
+``create_translator`` (seconds spent loading the model). The counts go, as JSON, to the file
+named by ``$IT2EN_BENCH_COUNTS`` when the process exits. Nothing heavy is imported here: the
+engines still import torch / ctranslate2 only when a model is loaded.
+"""
+
+from __future__ import annotations
+
+import atexit
+import functools
+import json
+import os
+import sys
+import time
+
+from it2en.engines import ctranslate2 as ct2_engine
+from it2en.engines import factory
+from it2en.engines import transformers as hf_engine
+
+COUNTS = {"tokens": 0, "retry_tokens": 0, "sentences": 0, "retry_sentences": 0,
+          "engine_calls": 0, "engine_s": 0.0, "retry_s": 0.0, "load_s": 0.0, "backend": None}
+
+
+def _add(tokens: int, sentences: int, retry: bool) -> None:
+    COUNTS["retry_tokens" if retry else "tokens"] += tokens
+    COUNTS["retry_sentences" if retry else "sentences"] += sentences
+
+
+def _wrap_ct2() -> None:
+    original = ct2_engine.CTranslate2Translator._translate_tokens
+    special = ct2_engine.SPECIAL_TOKENS
+
+    @functools.wraps(original)
+    def counted(self, sources, no_repeat_ngram_size=0):
+        results = original(self, sources, no_repeat_ngram_size)
+        _add(sum(sum(t not in special for t in hyp) for hyp in results), len(sources), no_repeat_ngram_size > 0)
+        return results
+
+    ct2_engine.CTranslate2Translator._translate_tokens = counted
+
+
+def _wrap_hf() -> None:
+    original = hf_engine.TransformersTranslator._generate_ids
+
+    @functools.wraps(original)
+    def counted(self, batch, no_repeat_ngram_size=0):
+        rows = original(self, batch, no_repeat_ngram_size)
+        skip = {self._eos_id, self._pad_id}
+        _add(sum(sum(i not in skip for i in row) for row in rows), len(batch), no_repeat_ngram_size > 0)
+        return rows
+
+    hf_engine.TransformersTranslator._generate_ids = counted
+
+
+def _wrap_timers() -> None:
+    for cls in (ct2_engine.CTranslate2Translator, hf_engine.TransformersTranslator):
+        original = cls.translate
+
+        def timed(self, sentences, *, no_repeat_ngram_size=0, _original=original):
+            start = time.perf_counter()
+            try:
+                return _original(self, sentences, no_repeat_ngram_size=no_repeat_ngram_size)
+            finally:
+                spent = time.perf_counter() - start
+                COUNTS["engine_s"] += spent
+                if no_repeat_ngram_size > 0:
+                    COUNTS["retry_s"] += spent
+                COUNTS["engine_calls"] += 1
+                COUNTS["backend"] = self.name
+
+        cls.translate = timed
+
+    original_create = factory.create_translator
+
+    @functools.wraps(original_create)
+    def timed_create(*args, **kwargs):
+        start = time.perf_counter()
+        try:
+            return original_create(*args, **kwargs)
+        finally:
+            COUNTS["load_s"] += time.perf_counter() - start
+
+    factory.create_translator = timed_create
+
+
+def _dump() -> None:
+    path = os.environ.get("IT2EN_BENCH_COUNTS")
+    if path:
+        with open(path, "w", encoding="utf-8") as handle:
+            json.dump(COUNTS, handle)
+
+
+def main() -> None:
+    _wrap_ct2()
+    _wrap_hf()
+    _wrap_timers()
+    atexit.register(_dump)
+    from it2en.cli import main as it2en_main
+
+    sys.argv[0] = "it2en"
+    it2en_main()
+
+
+if __name__ == "__main__":
+    main()
