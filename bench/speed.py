@@ -41,7 +41,7 @@ PY = sys.executable
 BEAMS = 4
 BATCH_TOKENS = 2048  # it2en's DEFAULT_BATCH_TOKENS, also the reference's max_batch_size
 
-# A fixed subset: the whole corpus would take about an hour per round on 2 cores (a random model
+# A fixed subset: the whole corpus would take about 20 minutes per round on 2 cores (a random model
 # runs every sentence to its cap; see bench/README.md). The full run takes the first
 # FULL_BLOCKS blocks (headline, standfirst or disclaimer, first paragraph ...) of each of the
 # four articles; --quick the first QUICK_BLOCKS blocks of QUICK_ARTICLE.
