@@ -19,7 +19,13 @@ import pytest
 
 from it2en.engines.ctranslate2 import CTranslate2Translator, convert_to_ctranslate2
 from it2en.engines.factory import cache_root, create_translator, ct2_cache_dir
-from it2en.engines.transformers import TransformersTranslator, check_model_dir, plan_batches
+from it2en.engines.transformers import (
+    LENGTH_SLACK,
+    LENGTH_SPREAD,
+    TransformersTranslator,
+    check_model_dir,
+    plan_batches,
+)
 from it2en.errors import ExitCode, ModelUnavailableError
 from it2en.generation import GenerationSettings
 from marian_factory import OPUS_MT_IT_EN_VOCAB_SIZE, corpus_dir
@@ -143,6 +149,8 @@ def test_plan_batches_respects_budget_and_covers_everything() -> None:
         longest = max(lengths[i] for i in batch)
         assert lengths[batch[0]] == longest
         assert len(batch) * longest <= 256 or len(batch) == 1
+        shortest = min(lengths[i] for i in batch)
+        assert longest <= shortest * LENGTH_SPREAD + LENGTH_SLACK  # one cap suits the whole batch
     assert [lengths[i] for i in flat] == sorted(lengths, reverse=True)
     assert plan_batches([], 100) == []
 
