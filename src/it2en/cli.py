@@ -196,7 +196,7 @@ class _Reporter:
 @error_boundary
 def translate(
     inputs: Optional[list[str]] = typer.Argument(
-        None, metavar="[INPUT]...", help="Files or folders (.txt and .md, recursively), or - for stdin. None: stdin."
+        None, metavar="INPUT", help="Files or folders (.txt and .md, recursively), or - for stdin. None: stdin."
     ),
     output: Optional[Path] = typer.Option(None, "-o", "--output", help="Write the one input's translation to this file."),
     output_dir: Optional[Path] = typer.Option(

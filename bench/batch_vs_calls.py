@@ -1,0 +1,76 @@
+"""One ``it2en translate`` call over N articles against N separate calls, same model and settings.
+
+Run from the repository root: ``python bench/batch_vs_calls.py [--articles 20] [--backend B]``.
+The articles are the first N FLORES-200 dev documents (one paragraph each, under a one-line
+title), written to ``bench/out/batch/``. The model is the random model of opus-mt-it-en's shape
+that ``bench/speed.py`` builds (``bench/out/opus-mt-shaped``); a random model runs every output
+to its cap, so both ways do exactly the same decoding work and the difference is what one
+process and one model load save. Prints wall seconds for each way and their ratio.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+OUT = ROOT / "bench" / "out"
+MODEL = OUT / "opus-mt-shaped"
+
+
+def corpus() -> Path:
+    return Path(os.environ.get("IT2EN_CORPUS", ROOT.parent / "shared" / "corpus"))
+
+
+def write_articles(folder: Path, count: int) -> list[Path]:
+    shutil.rmtree(folder, ignore_errors=True)
+    folder.mkdir(parents=True)
+    paragraphs = (corpus() / "flores200" / "ita_Latn.dev.paragraphs.txt").read_text(encoding="utf-8").splitlines()
+    paths = []
+    for number, paragraph in enumerate(paragraphs[:count], start=1):
+        title = " ".join(paragraph.split()[:6]).rstrip(".,;:")
+        path = folder / f"articolo{number:02d}.txt"
+        path.write_text(f"{title}\n\n{paragraph}\n", encoding="utf-8")
+        paths.append(path)
+    return paths
+
+
+def run(args: list[str], env: dict) -> None:
+    subprocess.run([sys.executable, "-m", "it2en", "translate", *args], check=True, env=env)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--articles", type=int, default=20)
+    parser.add_argument("--backend", default="ctranslate2", choices=["ctranslate2", "transformers"])
+    parser.add_argument("--beams", type=int, default=4)
+    options = parser.parse_args()
+    if not MODEL.is_dir():
+        sys.exit(f"{MODEL} is missing: run `python bench/speed.py --quick` once to build it.")
+    env = {**os.environ, "IT2EN_CACHE_DIR": str(OUT / "cache"), "HF_HUB_OFFLINE": "1"}
+    articles = write_articles(OUT / "batch" / "in", options.articles)
+    common = ["-m", str(MODEL), "--backend", options.backend, "--beams", str(options.beams), "-q"]
+    run([str(articles[0]), "-o", str(OUT / "batch" / "warm.txt"), *common], env)  # conversion, caches
+    one_dir, many_dir = OUT / "batch" / "one-call", OUT / "batch" / "separate-calls"
+    for folder in (one_dir, many_dir):
+        shutil.rmtree(folder, ignore_errors=True)
+    start = time.perf_counter()
+    run([*map(str, articles), "-d", str(one_dir), *common], env)
+    one_call = time.perf_counter() - start
+    start = time.perf_counter()
+    for article in articles:
+        run([str(article), "-d", str(many_dir), *common], env)
+    separate = time.perf_counter() - start
+    print(f"{len(articles)} articles, --backend {options.backend}, beam {options.beams}")
+    print(f"one call:        {one_call:7.1f} s")
+    print(f"separate calls:  {separate:7.1f} s  ({separate / one_call:.2f}x the one call's time)")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
