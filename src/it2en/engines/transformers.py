@@ -82,20 +82,21 @@ def fit_source(ids: list[Any], max_length: int) -> list[Any]:
     return list(ids[: max_length - 1]) + [ids[-1]]
 
 
-LENGTH_SPREAD = 1.3
-LENGTH_SLACK = 4
-"""A batch's longest source is at most 1.3 × its shortest + 4 tokens: the cap on new tokens is
+LENGTH_SPREAD = 2.0
+LENGTH_SLACK = 8
+"""A batch's longest source is at most 2 × its shortest + 8 tokens: the cap on new tokens is
 the longest source's, so a short sentence batched with a long one could run (if it loops) to a
 cap far above its own, and every beam's key/value cache grows to that cap."""
 
 
-def plan_batches(lengths: list[int], batch_tokens: int, *, spread: float | None = LENGTH_SPREAD) -> list[list[int]]:
+def plan_batches(lengths: list[int], batch_tokens: int) -> list[list[int]]:
     """Group sentence indices into batches of at most ``batch_tokens`` padded source tokens.
 
     Sentences are taken longest first (ties in input order), so each batch holds sentences of
     similar length and its first member is its longest; a batch costs
-    ``len(batch) × longest``, and its lengths stay within ``spread`` (:data:`LENGTH_SPREAD`;
-    None: no limit). A sentence longer than the budget gets a batch of its own.
+    ``len(batch) × longest``, and its lengths stay within :data:`LENGTH_SPREAD`. Both engines
+    batch alike, so a sentence gets the same cap on either. A sentence longer than the budget
+    gets a batch of its own.
     """
     order = sorted(range(len(lengths)), key=lambda i: (-lengths[i], i))
     batches: list[list[int]] = []
@@ -103,7 +104,7 @@ def plan_batches(lengths: list[int], batch_tokens: int, *, spread: float | None 
     longest = 0
     for index in order:
         size = lengths[index]
-        too_wide = spread is not None and longest > size * spread + LENGTH_SLACK
+        too_wide = longest > size * LENGTH_SPREAD + LENGTH_SLACK
         if current and (too_wide or (len(current) + 1) * max(longest, size) > batch_tokens):
             batches.append(current)
             current, longest = [], 0
@@ -240,9 +241,7 @@ class TransformersTranslator:
         with library_output(self.quiet):
             encoded = [self._encode(text) for text in sentences]
             results: list[str] = [""] * len(sentences)
-            # No length spread here: each generate() call costs transformers a fixed overhead per
-            # step, so fewer, fuller batches beat tighter caps (bench/speed.py).
-            for batch in plan_batches([len(ids) for ids in encoded], self.batch_tokens, spread=None):
+            for batch in plan_batches([len(ids) for ids in encoded], self.batch_tokens):
                 outputs = self._generate([encoded[i] for i in batch], no_repeat_ngram_size)
                 for index, text in zip(batch, outputs):
                     results[index] = text
