@@ -22,8 +22,8 @@ from it2en.sentences import split_long
 DEFAULT_SEGMENT_TOKENS = 256
 CHUNK_SENTENCES = 256
 RETRY_NO_REPEAT_NGRAM = 3
-# Segment notes that describe a choice, not a problem: not warned about, not failing --strict.
-INFO_FLAGS = frozenset({"kept_english", "split"})
+# Segment notes that describe what was done, not a problem: they never fail --strict.
+INFO_FLAGS = frozenset({"kept_english", "split", "retried"})
 
 
 @dataclass
@@ -173,8 +173,7 @@ def problems(article: Article) -> list[str]:
     """One line per flagged or split segment: ``NAME: segment N: flags: source…``."""
     lines = []
     for number, segment in enumerate(article.translatable_segments(), start=1):
-        issues = [f for f in segment.flags if f not in INFO_FLAGS or f == "split"]
-        issues = [f for f in issues if f != "retried" or len(issues) > 1]
+        issues = [f for f in segment.flags if f not in INFO_FLAGS or f == "split"]  # a cut is said
         if issues:
             excerpt = segment.source if len(segment.source) <= 60 else segment.source[:57] + "…"
             lines.append(f"{_printable(article.name)}: segment {number}: {', '.join(issues)}: "
@@ -195,4 +194,4 @@ def _printable(text: str) -> str:
 
 def has_problems(article: Article) -> bool:
     """True when a segment carries a flag that --strict fails on."""
-    return any(f not in INFO_FLAGS and f != "retried" for s in article.segments() for f in s.flags)
+    return any(f not in INFO_FLAGS for s in article.segments() for f in s.flags)
