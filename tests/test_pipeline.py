@@ -162,3 +162,31 @@ def test_appended_junk_is_removed_and_flagged():
     segment = article.blocks[1].segments[0]
     assert segment.target == "The results are clear."
     assert "junk_appended" in segment.flags and "retried" in segment.flags
+
+
+@pytest.fixture(scope="module")
+def tiny_engine(tiny_model_dir):
+    from it2en.engines.transformers import TransformersTranslator
+    from it2en.generation import GenerationSettings
+
+    return TransformersTranslator(tiny_model_dir, quiet=True,
+                                  generation=GenerationSettings(beams=1, max_new_tokens_factor=0.5,
+                                                                max_new_tokens_extra=2))
+
+
+LINES = st.lists(st.text(alphabet="abcdeèàò .,?!:;“”«»'’-*#>0123456789", max_size=50), max_size=6)
+
+
+@settings(max_examples=15, deadline=None, derandomize=True)
+@given(LINES)
+def test_tiny_model_keeps_blocks_segments_and_line_breaks(tiny_engine, lines):
+    text = "\n".join(lines)
+    (article,), done = run([text], tiny_engine)
+    reference = parse(text)
+    assert len(done) == 1 and len(article.blocks) == len(reference.blocks)
+    assert len(article.segments()) >= len(reference.segments())
+    for segment in article.translatable_segments():
+        assert segment.target is not None
+    out = render_text(article, OutputMeta())
+    assert out.count("\n") == text.count("\n")
+    assert [b.separator for b in article.blocks] == [b.separator for b in reference.blocks]
