@@ -23,11 +23,11 @@ from it2en.engines.transformers import (
     LENGTH_SLACK,
     LENGTH_SPREAD,
     TransformersTranslator,
-    check_model_dir,
     plan_batches,
 )
 from it2en.errors import ExitCode, ModelUnavailableError
 from it2en.generation import GenerationSettings
+from it2en.models import check_model_folder
 from marian_factory import OPUS_MT_IT_EN_VOCAB_SIZE, corpus_dir
 
 SMALL = GenerationSettings(beams=2, max_new_tokens_factor=1.0, max_new_tokens_extra=2)
@@ -78,7 +78,7 @@ def test_tiny_model_is_laid_out_like_opus_mt(tiny_model_dir: Path) -> None:
     assert config["pad_token_id"] == config["decoder_start_token_id"] == len(vocab) - 1
     assert config["eos_token_id"] == 0 and config["max_position_embeddings"] == 512
     assert OPUS_MT_IT_EN_VOCAB_SIZE == 80_379
-    check_model_dir(tiny_model_dir)
+    check_model_folder(tiny_model_dir)
 
 
 @pytest.mark.parametrize("engine", ["hf", "ct2"])

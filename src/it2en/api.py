@@ -63,19 +63,13 @@ class ArticleTranslator:
                 backend=self._backend,
                 device=self._device,
                 generation=spec.generation,
-                ct2_cache_key=f"{spec.cache_key}-{located.revision}",
+                ct2_cache_key=located.cache_key,
                 quiet=True,
                 notify=self._notify,
             )
             self._meta = OutputMeta(spec.name, located.revision)
             self._segment_tokens = min(pipeline.DEFAULT_SEGMENT_TOKENS, spec.generation.max_length - 1)
         return self._engine
-
-    @property
-    def meta(self) -> OutputMeta:
-        """The model's name and revision, as written into JSON output."""
-        self.engine  # noqa: B018 - loading fills in the revision
-        return self._meta
 
     def translate_articles(
         self,

@@ -70,7 +70,7 @@ _MAX_COMPRESSION = 2.4
 _COMPRESSION_MIN_CHARS = 50
 
 _WORDS = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)*|\d+")
-_LETTER = re.compile(r"[^\W\d_]")  # the same test as structure.has_letters
+_LETTER = re.compile(r"[^\W\d_]")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -122,7 +122,7 @@ def looks_english(text: str) -> bool:
 
 def is_translatable(text: str) -> bool:
     """False for pieces with no letters (``---``, ``***``, ``…``, ``2020``, emoji): they pass
-    through as they are. The same rule as the structure parser's."""
+    through as they are, and the structure parser marks them so."""
     return bool(_LETTER.search(text))
 
 

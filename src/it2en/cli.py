@@ -328,7 +328,7 @@ def download(
         from it2en.engines.factory import ctranslate2_available, ensure_ct2_copy
 
         if ctranslate2_available():
-            ensure_ct2_copy(located.path, f"{spec.cache_key}-{located.revision}", quiet=True,
+            ensure_ct2_copy(located.path, located.cache_key, quiet=True,
                             notify=lambda m: None if quiet else _err(m))
         elif backend is Backend.ctranslate2:
             raise ModelUnavailableError("ctranslate2 is not installed: install it, or use --backend transformers.")

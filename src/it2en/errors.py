@@ -23,6 +23,12 @@ class ExitCode(IntEnum):
     TERMINATED = 143  # 128 + SIGTERM
 
 
+def first_line(exc: BaseException) -> str:
+    """The first line of an exception's message, short enough for a one-line user message."""
+    text = str(exc).strip()
+    return text.splitlines()[0][:200] if text else "no detail"
+
+
 class It2enError(Exception):
     """An error meant for the user: its message is printed as is, without a traceback."""
 

@@ -16,13 +16,14 @@ from dataclasses import dataclass, field, replace
 from importlib import resources
 from pathlib import Path
 
-from it2en.errors import ModelUnavailableError
+from it2en.errors import ModelUnavailableError, first_line
 from it2en.generation import GenerationSettings
 
 MODEL_ENV = "IT2EN_MODEL"
 # Files a MarianMT folder needs; weights come as safetensors or the older PyTorch pickle.
-DOWNLOAD_PATTERNS = ["*.json", "*.spm", "*.safetensors", "pytorch_model.bin"]
-WEIGHT_FILES = ("model.safetensors", "pytorch_model.bin")
+DOWNLOAD_PATTERNS = ["*.json", "*.spm", "*.safetensors", "pytorch_model*.bin"]
+WEIGHT_FILES = ("model.safetensors", "pytorch_model.bin", "model.safetensors.index.json", "pytorch_model.bin.index.json")
+TOKENIZER_FILES = ("source.spm", "target.spm", "vocab.json")
 
 
 @dataclass(frozen=True)
@@ -54,6 +55,11 @@ class LocatedModel:
     path: Path
     revision: str
     """The commit the weights came from (hub models) or ``local`` (a folder)."""
+
+    @property
+    def cache_key(self) -> str:
+        """The key of caches derived from these exact weights (the CTranslate2 copy)."""
+        return f"{self.spec.cache_key}-{self.revision}"
 
 
 @dataclass(frozen=True)
@@ -151,9 +157,9 @@ def check_model_folder(path: Path) -> None:
     """Refuse a folder that cannot be a MarianMT model before a library fails inside it."""
     if not path.is_dir():
         raise ModelUnavailableError(f"Model folder {path} does not exist.")
-    missing = [n for n in ("config.json", "source.spm", "target.spm", "vocab.json") if not (path / n).is_file()]
+    missing = [n for n in ("config.json", *TOKENIZER_FILES) if not (path / n).is_file()]
     if not any((path / w).is_file() for w in WEIGHT_FILES):
-        missing.append(" or ".join(WEIGHT_FILES))
+        missing.append(" or ".join(WEIGHT_FILES[:2]))
     if missing:
         raise ModelUnavailableError(
             f"Model folder {path} is not a complete MarianMT model: missing {', '.join(missing)}. "
@@ -179,7 +185,7 @@ def _download(spec: ModelSpec, *, quiet: bool) -> tuple[Path, str]:
     try:
         path = Path(snapshot_download(spec.hub_id, revision=spec.revision, allow_patterns=DOWNLOAD_PATTERNS))
     except Exception as exc:  # network, auth, missing repo: all end the same way for the user
-        raise _unavailable(spec, f"the download failed ({type(exc).__name__}: {_first_line(exc)})") from exc
+        raise _unavailable(spec, f"the download failed ({type(exc).__name__}: {first_line(exc)})") from exc
     finally:
         if quiet:
             enable_progress_bars()
@@ -209,11 +215,6 @@ def _weights_stat(folder: Path) -> tuple:
             st = weights.stat()
             return (name, st.st_size, st.st_mtime_ns)
     return ()
-
-
-def _first_line(exc: Exception) -> str:
-    text = str(exc).strip()
-    return text.splitlines()[0][:200] if text else "no detail"
 
 
 def with_beams(spec: ModelSpec, beams: int | None) -> ModelSpec:

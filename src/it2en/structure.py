@@ -12,6 +12,7 @@ import re
 from dataclasses import dataclass
 
 from it2en.article import Article, Block, BlockKind, Segment
+from it2en.checks import is_translatable
 from it2en.sentences import split_sentences
 
 _LINE = re.compile(r"[^\r\n]*(?:\r\n|\n|\r)|[^\r\n]+\Z")
@@ -51,7 +52,6 @@ _BOILERPLATE = re.compile(
     r"©|dal blog di |articoli correlati|potrebbe interessarti|commenti$)"
 )
 _SENTENCE_END = tuple(".!?…:;")
-_LETTER = re.compile(r"[^\W\d_]")
 
 
 @dataclass
@@ -203,11 +203,7 @@ def _add_text_segments(segments: list[Segment], text: str) -> None:
     if not body:
         return
     for sentence, gap in split_sentences(body):
-        segments.append(Segment(source=sentence, gap=gap, translatable=has_letters(sentence)))
-
-
-def has_letters(text: str) -> bool:
-    return bool(_LETTER.search(text))
+        segments.append(Segment(source=sentence, gap=gap, translatable=is_translatable(sentence)))
 
 
 def _ends_sentence(text: str) -> bool:

@@ -22,15 +22,14 @@ from it2en.engines.transformers import (
     EOS_TOKEN,
     SPECIAL_TOKENS,
     available_cores,
-    check_model_dir,
-    first_line,
     fit_source,
     library_output,
     plan_batches,
     read_source_lang,
     source_normalizer,
 )
-from it2en.errors import ModelUnavailableError
+from it2en.errors import ModelUnavailableError, first_line
+from it2en.models import check_model_folder
 from it2en.generation import GenerationSettings
 
 COPIED_FILES = ("source.spm", "target.spm", "tokenizer_config.json")
@@ -55,7 +54,7 @@ def convert_to_ctranslate2(
     ``float16``, … (any CTranslate2 quantization).
     """
     model_dir, out_dir = Path(model_dir), Path(out_dir)
-    check_model_dir(model_dir)
+    check_model_folder(model_dir)
     out_dir.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.", suffix=".tmp", dir=out_dir.parent))
     try:

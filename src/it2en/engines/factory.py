@@ -17,6 +17,7 @@ from pathlib import Path
 from it2en.engines import Translator
 from it2en.errors import ModelUnavailableError, UsageError
 from it2en.generation import GenerationSettings
+from it2en.models import check_model_folder
 
 BACKENDS = ("auto", "transformers", "ctranslate2")
 DEVICES = ("auto", "cpu", "cuda")
@@ -92,12 +93,10 @@ def create_translator(
     device that is not there. ``notify`` receives short notes for the user (conversion on
     first use, fallback to transformers).
     """
-    from it2en.engines.transformers import check_model_dir
-
     if backend not in BACKENDS:
         raise UsageError(f"Unknown backend {backend!r}: choose one of {', '.join(BACKENDS)}.")
     model_dir = Path(model_dir)
-    check_model_dir(model_dir)
+    check_model_folder(model_dir)
     extra = {} if batch_tokens is None else {"batch_tokens": batch_tokens}
 
     if backend in ("auto", "ctranslate2"):

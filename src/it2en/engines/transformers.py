@@ -2,8 +2,7 @@
 
 It also owns the rules every backend shares, so that both decode under the same conditions:
 the source normalisation (:func:`source_normalizer`), the token-budget batching
-(:func:`plan_batches`), the source length limit (:func:`fit_source`) and the check that a
-model folder is complete (:func:`check_model_dir`). Those helpers are light: torch and
+(:func:`plan_batches`) and the source length limit (:func:`fit_source`). Those helpers are light: torch and
 transformers are imported only when a :class:`TransformersTranslator` is built, so the
 CTranslate2 engine can reuse them without pulling in torch.
 """
@@ -20,7 +19,8 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
-from it2en.errors import ModelUnavailableError
+from it2en.errors import ModelUnavailableError, first_line
+from it2en.models import check_model_folder
 from it2en.generation import GenerationSettings
 
 DEFAULT_BATCH_TOKENS = 2048
@@ -30,8 +30,6 @@ EOS_TOKEN = "</s>"
 SPECIAL_TOKENS = frozenset({"</s>", "<unk>", "<pad>"})
 """Tokens dropped from a translation before detokenising (``skip_special_tokens``)."""
 
-MARIAN_TOKENIZER_FILES = ("source.spm", "target.spm", "vocab.json")
-WEIGHT_FILES = ("model.safetensors", "pytorch_model.bin", "model.safetensors.index.json", "pytorch_model.bin.index.json")
 
 
 # --------------------------------------------------------------------------- shared rules
@@ -115,21 +113,6 @@ def plan_batches(lengths: list[int], batch_tokens: int) -> list[list[int]]:
     return batches
 
 
-def check_model_dir(model_dir: Path) -> None:
-    """Raise :class:`ModelUnavailableError` unless ``model_dir`` looks like a MarianMT folder."""
-    model_dir = Path(model_dir)
-    if not model_dir.is_dir():
-        raise ModelUnavailableError(f"Model folder not found: {model_dir}")
-    missing = [name for name in ("config.json", *MARIAN_TOKENIZER_FILES) if not (model_dir / name).is_file()]
-    if not any((model_dir / name).is_file() for name in WEIGHT_FILES):
-        missing.append("model.safetensors (or pytorch_model.bin)")
-    if missing:
-        raise ModelUnavailableError(
-            f"The model folder {model_dir} is incomplete (missing: {', '.join(missing)}). "
-            "Download the model again with `it2en download`."
-        )
-
-
 @contextlib.contextmanager
 def library_output(quiet: bool) -> Iterator[None]:
     """Keep library chatter off stdout (always) and off stderr (when ``quiet``).
@@ -193,7 +176,7 @@ class TransformersTranslator:
         self.device = device
         self.batch_tokens = max(1, int(batch_tokens))
         self.quiet = quiet
-        check_model_dir(self.model_dir)
+        check_model_folder(self.model_dir)
 
         with library_output(quiet):
             import torch
@@ -280,9 +263,3 @@ class TransformersTranslator:
             clean_up_tokenization_spaces=False,
             use_source_tokenizer=False,  # English pieces: decode with target.spm
         )
-
-
-def first_line(exc: BaseException) -> str:
-    """The first line of an exception's message, for a one-line user-facing error."""
-    text = str(exc).strip()
-    return text.splitlines()[0] if text else "no details"
