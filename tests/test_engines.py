@@ -20,6 +20,7 @@ import pytest
 from it2en.engines.ctranslate2 import CTranslate2Translator, convert_to_ctranslate2
 from it2en.engines.factory import cache_root, create_translator, ct2_cache_dir
 from it2en.engines.transformers import (
+    DEFAULT_BATCH_TOKENS,
     LENGTH_SLACK,
     LENGTH_SPREAD,
     TransformersTranslator,
@@ -136,23 +137,47 @@ def test_ct2_float32_matches_transformers(
     assert ct2.translate(lines) == hf.translate(lines)
 
 
+def test_beam_cache_leaves_cross_attention_alone_and_changes_no_token(
+    tiny_model_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Not reordering the cross-attention cache (the same for every beam of a sentence) must
+    give exactly the tokens of transformers' stock cache, padding and all."""
+    engine = TransformersTranslator(tiny_model_dir, generation=GenerationSettings(beams=4), quiet=True)
+    keyword, factory = engine._beam_cache
+    made = []
+    monkeypatch.setattr(engine, "_beam_cache", (keyword, lambda: made.append(factory()) or made[-1]))
+    lines = SENTENCES + corpus_lines(520, 12)
+    ours = engine.translate(lines)
+    assert made and all(cache.get_seq_length() > 0 for cache in made)  # generate used them
+    monkeypatch.setattr(engine, "_beam_cache", None)
+    assert engine.translate(lines) == ours
+
+
 # ----------------------------------------------------------------------------- batching and caps
 
 
 def test_plan_batches_respects_budget_and_covers_everything() -> None:
     rng = random.Random(0)
+    cap = GenerationSettings().max_new_tokens
     lengths = [rng.randint(1, 120) for _ in range(300)] + [700]
-    batches = plan_batches(lengths, 256)
+    batches = plan_batches(lengths, 1024, cap)
     flat = [i for batch in batches for i in batch]
     assert sorted(flat) == list(range(len(lengths)))
     for batch in batches:
         longest = max(lengths[i] for i in batch)
         assert lengths[batch[0]] == longest
-        assert len(batch) * longest <= 256 or len(batch) == 1
+        assert len(batch) * (longest + cap(longest)) <= 1024 or len(batch) == 1
         shortest = min(lengths[i] for i in batch)
         assert longest <= shortest * LENGTH_SPREAD + LENGTH_SLACK  # one cap suits the whole batch
     assert [lengths[i] for i in flat] == sorted(lengths, reverse=True)
-    assert plan_batches([], 100) == []
+    assert plan_batches([], 100, cap) == []
+
+
+def test_batches_of_long_sentences_are_smaller() -> None:
+    """The budget counts source and output positions: what a batch holds in memory as it decodes."""
+    cap = GenerationSettings().max_new_tokens  # 2 × source + 10
+    sizes = {length: len(plan_batches([length] * 100, DEFAULT_BATCH_TOKENS, cap)[0]) for length in (20, 146)}
+    assert sizes == {20: DEFAULT_BATCH_TOKENS // (20 + 50), 146: DEFAULT_BATCH_TOKENS // (146 + 302)}
 
 
 @pytest.mark.parametrize("engine", ["hf", "ct2"])
@@ -170,7 +195,7 @@ def test_token_budget_batching_keeps_order(engine: str, tiny_model_dir: Path, ti
         )
     small_batches, one_batch = make(48), make(100_000)
     lengths = [small_batches.count_tokens(s) for s in sentences]
-    assert len(plan_batches(lengths, 48)) > 5
+    assert len(plan_batches(lengths, 48, FIXED_CAP.max_new_tokens)) > 5
     reference = one_batch.translate(sentences)
     assert small_batches.translate(sentences) == reference
     assert len(set(reference)) > 5

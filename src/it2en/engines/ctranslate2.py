@@ -216,7 +216,8 @@ class CTranslate2Translator:
         encoded = [self._encode(text) for text in sentences]
         results: list[str] = [""] * len(sentences)
         with library_output(self.quiet):
-            for batch in plan_batches([len(tokens) for tokens in encoded], self.batch_tokens):
+            lengths = [len(tokens) for tokens in encoded]
+            for batch in plan_batches(lengths, self.batch_tokens, self.generation.max_new_tokens):
                 sources = [encoded[i] for i in batch]
                 for index, tokens in zip(batch, self._translate_tokens(sources, no_repeat_ngram_size)):
                     results[index] = self._detokenize(tokens)
@@ -229,8 +230,7 @@ class CTranslate2Translator:
             sources,
             beam_size=self.generation.beams,
             max_decoding_length=self.max_decoding_length(longest),
-            max_batch_size=self.batch_tokens,
-            batch_type="tokens",
+            max_batch_size=0,  # planned already (plan_batches): CTranslate2 must not cut it again
             no_repeat_ngram_size=no_repeat_ngram_size,
             num_hypotheses=1,
             return_scores=False,
