@@ -41,11 +41,10 @@ PY = sys.executable
 BEAMS = 4
 BATCH_TOKENS = 2048  # it2en's DEFAULT_BATCH_TOKENS, also the reference's max_batch_size
 
-# A fixed subset: the whole corpus would take about 20 minutes per round on 2 cores (a random model
-# runs every sentence to its cap; see bench/README.md). The full run takes the first
-# FULL_BLOCKS blocks (headline, standfirst or disclaimer, first paragraph ...) of each of the
-# four articles; --quick the first QUICK_BLOCKS blocks of QUICK_ARTICLE.
-FULL_BLOCKS = 3
+# The default run takes the four articles whole (about 20 minutes per round on 2 cores: a random
+# model runs every sentence to its cap; see bench/README.md); --blocks N their first N blocks
+# (headline, standfirst or disclaimer, first paragraph ...); --quick the first QUICK_BLOCKS blocks
+# of QUICK_ARTICLE.
 QUICK_ARTICLE = "01_tci_2016-11-04_emergenza-roulotte.txt"
 QUICK_BLOCKS = 2
 HEAVY = ("torch", "transformers", "ctranslate2")
@@ -87,10 +86,13 @@ def first_blocks(text: str, count: int) -> str:
     return text
 
 
-def prepare_corpus(quick: bool) -> list[Path]:
-    """The inputs of this run, written under bench/out/corpus/ (the same files for every system)."""
-    count = QUICK_BLOCKS if quick else FULL_BLOCKS
-    folder = OUT / "corpus" / f"{'quick' if quick else 'full'}-first{count}"
+def prepare_corpus(quick: bool, count: int | None) -> list[Path]:
+    """The inputs of this run, written under bench/out/corpus/ (the same files for every system).
+
+    ``count``: the first that many blocks of each article (None: whole articles).
+    """
+    count = QUICK_BLOCKS if quick else count
+    folder = OUT / "corpus" / ("quick" if quick else "articles") / (f"first{count}" if count else "whole")
     folder.mkdir(parents=True, exist_ok=True)
     chosen = []
     for path in source_articles():
@@ -98,7 +100,7 @@ def prepare_corpus(quick: bool) -> list[Path]:
             continue
         text = path.read_text(encoding="utf-8")
         target = folder / path.name
-        target.write_text(first_blocks(text, count), encoding="utf-8")
+        target.write_text(first_blocks(text, count) if count else text, encoding="utf-8")
         chosen.append(target)
     return chosen
 
@@ -454,6 +456,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--quick", action="store_true", help=f"smoke run: the first {QUICK_BLOCKS} blocks of one article ({QUICK_ARTICLE}), one round")
+    parser.add_argument("--blocks", type=int, default=None,
+                        help="only the first N blocks of each article (default: whole articles)")
     parser.add_argument("--repeat", type=int, default=None, help="rounds of all systems (default 2; --quick: 1)")
     parser.add_argument("--startup-runs", type=int, default=None, help="runs per start-up command (default 10; --quick: 3)")
     parser.add_argument("--systems", default=",".join(SYSTEMS), help="comma-separated subset of " + ",".join(SYSTEMS))
@@ -488,7 +492,7 @@ def main() -> None:
     if args.cores:
         CORES.update(sorted(os.sched_getaffinity(0))[: args.cores])
     model_dir, ct2_dir = prepare_models()
-    files = prepare_corpus(args.quick)
+    files = prepare_corpus(args.quick, args.blocks)
     began = time.perf_counter()
 
     start = None
@@ -512,9 +516,9 @@ def main() -> None:
         rounds.append(results)
 
     table = summarise(rounds)
-    count = QUICK_BLOCKS if args.quick else FULL_BLOCKS
-    inputs = (f"the first {count} blocks of {len(files)} article{'s' * (len(files) > 1)} ("
-              + ", ".join(f.name for f in files) + ")")
+    count = QUICK_BLOCKS if args.quick else args.blocks
+    inputs = ((f"the first {count} blocks of " if count else "the whole of ")
+              + f"{len(files)} article{'s' * (len(files) > 1)} (" + ", ".join(f.name for f in files) + ")")
     meta = {"date": datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"), "inputs": inputs,
             "rounds": repeat, "cores": len(CORES) or len(os.sched_getaffinity(0)), "command": " ".join(sys.argv)}
     report = render(table, start, meta)
