@@ -39,7 +39,7 @@ MODEL_DIR = OUT / "opus-mt-shaped"
 CACHE_DIR = OUT / "cache"  # $IT2EN_CACHE_DIR for every run: it2en finds its CTranslate2 copy here
 PY = sys.executable
 BEAMS = 4
-BATCH_TOKENS = 2048  # it2en's DEFAULT_BATCH_TOKENS, also the reference's max_batch_size
+REFERENCE_BATCH_TOKENS = 2048  # the reference: CTranslate2's own batching, 2048 source tokens a batch
 
 # The default run takes the four articles whole (about 20 minutes per round on 2 cores: a random
 # model runs every sentence to its cap; see bench/README.md); --blocks N their first N blocks
@@ -232,7 +232,7 @@ def worker_reference(ct2_dir: Path, files: list[Path]) -> dict:
     cap = generation.max_new_tokens(max(len(s) for s in sources))
     results = translator.translate_batch(
         sources, beam_size=BEAMS, max_decoding_length=max(1, cap - 1),
-        max_batch_size=BATCH_TOKENS, batch_type="tokens",
+        max_batch_size=REFERENCE_BATCH_TOKENS, batch_type="tokens",
     )
     special = {"</s>", "<unk>", "<pad>"}
     tokens = sum(sum(t not in special for t in r.hypotheses[0]) for r in results)
