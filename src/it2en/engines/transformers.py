@@ -30,8 +30,8 @@ This counts what a batch holds in memory while it decodes (per beam, the encoder
 cross-attention keys/values grow with the source, the self-attention keys/values with the output,
 up to the cap), so a batch of long sentences is smaller than one of short sentences, and peak
 memory stays bounded whatever the input. 2560 measured best on the corpus with CTranslate2 on 2
-cores: 261 tok/s at 546 MB peak, against 170 tok/s at 1,034 MB when 2048 source tokens alone were
-counted (see bench/README.md)."""
+cores: 261 tok/s at 573 MB peak, against 163 tok/s at 1,034 MB when 2048 source tokens alone were
+counted (``python bench/batch_budget.py``)."""
 
 EOS_TOKEN = "</s>"
 SPECIAL_TOKENS = frozenset({"</s>", "<unk>", "<pad>"})
