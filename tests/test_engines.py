@@ -384,3 +384,89 @@ def test_ct2_gpu_runtime_missing_is_a_clear_error(tiny_ct2_dir: Path) -> None:
     engine._translator = NoCublas()
     with pytest.raises(ModelUnavailableError, match="CUDA 12.*--device cpu.*--backend transformers"):
         engine.check_runtime()
+
+
+# ----------------------------------------------------------------------------- the GPU path, without a GPU
+
+
+@pytest.mark.parametrize("backend", ["transformers", "ctranslate2"])
+def test_device_auto_takes_a_visible_gpu(backend: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    import it2en.engines.factory as factory
+    from it2en.errors import UsageError
+
+    monkeypatch.setattr(factory, "_cuda_visible", lambda name: True)
+    assert factory.resolve_device("auto", backend) == "cuda"
+    assert factory.resolve_device("cpu", backend) == "cpu"
+    monkeypatch.setattr(factory, "_cuda_visible", lambda name: False)
+    assert factory.resolve_device("auto", backend) == "cpu"
+    with pytest.raises(UsageError, match=f"--device cuda.*{backend} backend sees no CUDA device"):
+        factory.resolve_device("cuda", backend)
+
+
+class _Recorded(Exception):
+    """Raised by a spy once it has seen the arguments of a load: nothing can run on CUDA here."""
+
+
+@pytest.mark.parametrize("device, dtype", [("cuda", "float16"), ("cpu", "float32")])
+def test_transformers_engine_loads_float16_on_cuda(
+    tiny_model_dir: Path, monkeypatch: pytest.MonkeyPatch, device: str, dtype: str
+) -> None:
+    import torch
+    from transformers import MarianMTModel
+
+    seen = {}
+
+    def spy(cls, folder, **kwargs):
+        seen.update(kwargs)
+        raise _Recorded
+
+    monkeypatch.setattr(MarianMTModel, "from_pretrained", classmethod(spy))
+    with pytest.raises(ModelUnavailableError, match="_Recorded"):
+        TransformersTranslator(tiny_model_dir, generation=SMALL, device=device, quiet=True)
+    assert seen["dtype"] is getattr(torch, dtype)
+
+
+@pytest.mark.parametrize("device, compute_type", [("cuda", "float16"), ("cpu", "int8")])
+def test_ct2_engine_computes_float16_on_cuda(
+    tiny_ct2_dir: Path, monkeypatch: pytest.MonkeyPatch, device: str, compute_type: str
+) -> None:
+    import ctranslate2
+
+    seen = {}
+    real = ctranslate2.Translator
+
+    def spy(folder, **kwargs):
+        seen.update(kwargs)
+        return real(folder, **{**kwargs, "device": "cpu", "compute_type": "int8"})  # run it on the CPU
+
+    monkeypatch.setattr(ctranslate2, "Translator", spy)
+    engine = CTranslate2Translator(tiny_ct2_dir, generation=SMALL, device=device, quiet=True)
+    assert (seen["device"], seen["compute_type"]) == (device, compute_type)
+    assert len(engine.translate(SENTENCES[:2])) == 2
+
+
+def test_auto_backend_falls_back_to_transformers_when_ct2_cannot_run_on_the_gpu(
+    tiny_model_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """CTranslate2 sees the GPU but cannot load cuBLAS: auto says so and uses transformers."""
+    import ctranslate2
+
+    import it2en.engines.factory as factory
+
+    class NoCublas:
+        def __init__(self, folder, **kwargs):
+            pass
+
+        def translate_batch(self, *args, **kwargs):
+            raise RuntimeError("Library libcublas.so.12 is not found or cannot be loaded")
+
+    monkeypatch.setenv("IT2EN_CACHE_DIR", str(tmp_path))
+    monkeypatch.setattr(factory, "_cuda_visible", lambda name: name == "ctranslate2")
+    monkeypatch.setattr(ctranslate2, "Translator", NoCublas)
+    notes: list[str] = []
+    kwargs = dict(device="auto", generation=SMALL, ct2_cache_key="tiny@gpu", quiet=True, notify=notes.append)
+    translator = create_translator(tiny_model_dir, backend="auto", **kwargs)
+    assert translator.name == "transformers" and translator.device == "cpu"
+    assert any("cannot run on cuda" in note and "Falling back to transformers" in note for note in notes)
+    with pytest.raises(ModelUnavailableError, match="cannot run on cuda"):
+        create_translator(tiny_model_dir, backend="ctranslate2", **kwargs)
