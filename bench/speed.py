@@ -1,6 +1,7 @@
 """Speed, memory and start-up of it2en, side by side with the naive way and a minimal reference.
 
-    python bench/speed.py            # the full run (a fixed subset of the corpus, see below)
+    python bench/speed.py            # the full run: the corpus's four articles, whole, 2 rounds
+    python bench/speed.py --blocks 3 # the first 3 blocks of each article only (a shorter run)
     python bench/speed.py --quick    # smoke run: one article, one round, fewer start-up runs
 
 Offline, it builds (once, cached under bench/out/) a random-weight MarianMT model with exactly

@@ -183,7 +183,6 @@ def beam_cache_factory() -> tuple[str, Callable[[], Any]] | None:
     return keyword, lambda: BeamSharedCrossAttentionCache(DynamicCache(), DynamicCache())
 
 
-
 class TransformersTranslator:
     """MarianMT through transformers: the reference backend.
 
