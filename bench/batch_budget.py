@@ -31,7 +31,7 @@ import speed  # noqa: E402  (bench/speed.py: the model, the corpus, the environm
 
 
 def unique_sentences() -> list[str]:
-    from it2en import structure
+    from it2en.formats import text as structure
 
     found: dict[str, None] = {}
     for path in speed.source_articles():

@@ -212,7 +212,7 @@ def worker_reference(ct2_dir: Path, files: list[Path]) -> dict:
     import ctranslate2
     import sentencepiece
 
-    from it2en import structure
+    from it2en.formats import text as structure
     from it2en.engines.transformers import available_cores
     from it2en.generation import GenerationSettings
 

@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 
 import it2en.engines.factory
-from it2en import structure
+from it2en.formats import text as structure
 from it2en.engines import IdentityTranslator
 
 PNG = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(range(64))

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from it2en.checks import (
+from it2en.fidelity.checks import (
     FLAG_DESCRIPTIONS,
     SEVERITY,
     best_attempt,
@@ -18,7 +18,7 @@ from it2en.checks import (
     score,
     strip_known_junk,
 )
-from it2en.placeholders import verbatim_spans
+from it2en.fidelity.placeholders import verbatim_spans
 
 CORPUS = Path(__file__).resolve().parents[1].parent / "shared" / "corpus"
 FLORES_IT = CORPUS / "flores200" / "ita_Latn.dev"

@@ -13,7 +13,7 @@ from it2en.api import ArticleTranslator
 from it2en.engines import IdentityTranslator
 from it2en.pipeline import translate_articles
 from it2en.render import OutputMeta, render_text
-from it2en.structure import parse
+from it2en.formats.text import parse
 
 CORPUS = Path(__file__).resolve().parents[1].parent / "shared" / "corpus"
 ARTICLES = sorted((CORPUS / "articles").glob("*.txt")) + [CORPUS / "seed_cina-ia-deepseek.txt"]

@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from it2en.placeholders import Protected, masked_spans, protect, restore, verbatim_spans
+from it2en.fidelity.placeholders import Protected, masked_spans, protect, restore, verbatim_spans
 
 TOKEN = re.compile(r"[A-Z]+\d+")
 CORPUS = Path(__file__).resolve().parents[1].parent / "shared" / "corpus"
@@ -140,7 +140,7 @@ def test_nothing_to_restore():
 
 
 def test_sentence_cased_headline_keeps_its_tokens_upper_case():
-    from it2en.postedit import to_sentence_case
+    from it2en.fidelity.postedit import to_sentence_case
 
     protected = protect(to_sentence_case("OLTRE 17.500 SFOLLATI: L'EMERGENZA CONTINUA"))
     assert protected.text == "Oltre X1 sfollati: l'emergenza continua"

@@ -6,7 +6,7 @@ import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
-from it2en.postedit import (
+from it2en.fidelity.postedit import (
     is_shouting,
     match_final_punctuation,
     match_quote_style,

@@ -10,7 +10,7 @@ import pytest
 from it2en.engines import IdentityTranslator
 from it2en.pipeline import translate_articles
 from it2en.render import WRITERS, OutputMeta, article_dict, render_bilingual, render_markdown
-from it2en.structure import parse
+from it2en.formats.text import parse
 
 ARTICLE = (
     "Titolo dell’articolo\n\n"

@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 from it2en.article import BlockKind
 from it2en.render import OutputMeta, render_text
-from it2en.structure import parse
+from it2en.formats.text import parse
 
 CORPUS = Path(__file__).resolve().parents[1].parent / "shared" / "corpus"
 CORPUS_FILES = sorted(p for p in CORPUS.rglob("*") if p.is_file() and p.suffix in {".txt", ".dev", ".it"})

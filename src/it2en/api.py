@@ -14,7 +14,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Callable, Iterable
 
-from it2en import models, pipeline, reading, structure, writing
+from it2en import models, pipeline, reading, writing
+from it2en.formats import text as structure
 from it2en.article import Article
 from it2en.engines import Translator
 from it2en.errors import It2enError

@@ -14,7 +14,8 @@ from enum import Enum
 from pathlib import Path, PurePath
 from typing import BinaryIO, Callable
 
-from it2en import structure, writing
+from it2en import writing
+from it2en.formats import text as structure
 from it2en.api import ArticleTranslator
 from it2en.article import Article
 from it2en.errors import It2enError, OutputCreateError, UsageError

@@ -275,7 +275,8 @@ def inspect(
     encoding: Optional[str] = typer.Option(None, help="Decode the input with this encoding."),
 ) -> None:
     """Show the blocks and sentences the model will see, without loading a model."""
-    from it2en import pipeline, structure
+    from it2en import pipeline
+    from it2en.formats import text as structure
     from it2en.reading import read_input
     from it2en.render import article_dict
 

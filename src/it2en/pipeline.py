@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Callable, Iterable
 
-from it2en import checks, placeholders, postedit
+from it2en.fidelity import checks, placeholders, postedit
 from it2en.article import Article, Block, Segment
 from it2en.engines import Translator
 from it2en.sentences import split_long

@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass
 
 from it2en.article import Article, Block, BlockKind, Segment
-from it2en.checks import is_translatable
+from it2en.fidelity.checks import is_translatable
 from it2en.sentences import split_sentences
 
 _LINE = re.compile(r"[^\r\n]*(?:\r\n|\n|\r)|[^\r\n]+\Z")
