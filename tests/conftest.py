@@ -14,7 +14,23 @@ from pathlib import Path  # noqa: E402
 
 import pytest  # noqa: E402
 
-from marian_factory import build_random_marian  # noqa: E402
+from marian_factory import build_random_marian, corpus_dir  # noqa: E402
+
+# ----------------------------------------------------------------------------- the shared corpus
+
+CORPUS = corpus_dir()
+"""``$IT2EN_CORPUS``, else ``../shared/corpus`` beside the checkout: read, never written."""
+if not (CORPUS / "README.md").is_file():
+    raise pytest.UsageError(
+        f"the shared test corpus is missing at {CORPUS}: put shared/ beside the checkout or set $IT2EN_CORPUS"
+    )
+SEED = CORPUS / "seed_cina-ia-deepseek.txt"
+"""The article this project started from."""
+ARTICLES = sorted((CORPUS / "articles").glob("*.txt")) + [SEED]
+"""Every reader-style corpus article."""
+MARKDOWN_SOURCES = sorted((CORPUS / "articles" / "src").glob("*.md"))
+"""The original Markdown (Jekyll) sources of three of the articles."""
+FLORES = CORPUS / "flores200"
 
 # ----------------------------------------------------------------------------- models
 

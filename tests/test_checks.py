@@ -20,7 +20,7 @@ from it2en.fidelity.checks import (
 )
 from it2en.fidelity.placeholders import verbatim_spans
 
-CORPUS = Path(__file__).resolve().parents[1].parent / "shared" / "corpus"
+from conftest import CORPUS
 FLORES_IT = CORPUS / "flores200" / "ita_Latn.dev"
 FLORES_EN = CORPUS / "flores200" / "eng_Latn.dev"
 

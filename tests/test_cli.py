@@ -11,8 +11,7 @@ from typer.testing import CliRunner
 
 from it2en.cli import app
 
-CORPUS = Path(__file__).resolve().parents[1].parent / "shared" / "corpus"
-SEED = CORPUS / "seed_cina-ia-deepseek.txt"
+from conftest import SEED
 
 
 @pytest.fixture

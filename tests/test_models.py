@@ -12,7 +12,7 @@ from it2en import models
 from it2en.cli import app
 from it2en.errors import ModelUnavailableError
 
-SEED = Path(__file__).resolve().parents[1].parent / "shared" / "corpus" / "seed_cina-ia-deepseek.txt"
+from conftest import SEED
 COMMIT = "0123456789abcdef0123456789abcdef01234567"
 
 

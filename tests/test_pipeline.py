@@ -15,8 +15,7 @@ from it2en.pipeline import translate_articles
 from it2en.render import OutputMeta, render_text
 from it2en.formats.text import parse
 
-CORPUS = Path(__file__).resolve().parents[1].parent / "shared" / "corpus"
-ARTICLES = sorted((CORPUS / "articles").glob("*.txt")) + [CORPUS / "seed_cina-ia-deepseek.txt"]
+from conftest import ARTICLES, CORPUS
 
 
 class RecordingEngine:

@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from it2en.fidelity.placeholders import Protected, masked_spans, protect, restore, verbatim_spans
 
 TOKEN = re.compile(r"[A-Z]+\d+")
-CORPUS = Path(__file__).resolve().parents[1].parent / "shared" / "corpus"
+from conftest import CORPUS
 
 
 # ----------------------------------------------------------------------------- what is masked

@@ -28,8 +28,7 @@ def _load_bench():
 
 
 bench = _load_bench()
-CORPUS = bench.corpus_dir()
-needs_corpus = pytest.mark.skipif(not CORPUS.is_dir(), reason=f"corpus not found at {CORPUS}")
+from conftest import CORPUS  # noqa: E402
 
 
 def sentences(text: str) -> list[str]:
@@ -138,7 +137,6 @@ def _boundaries_after_abbreviations(text: str, abbreviations: set[str]) -> list[
     return found
 
 
-@needs_corpus
 def test_articles_never_split_after_an_abbreviation():
     abbreviations = _abbreviations()
     files = sorted((CORPUS / "articles").glob("*.txt")) + [CORPUS / "seed_cina-ia-deepseek.txt"]
@@ -150,7 +148,6 @@ def test_articles_never_split_after_an_abbreviation():
             assert not bad, f"{path.name}: split after an abbreviation in {body!r}"
 
 
-@needs_corpus
 def test_flores_splits_after_an_abbreviation_only_where_a_line_ends():
     """FLORES has abbreviations too (dott., a.C., Jr.); a split after one is right only where
     the gold itself ends a sentence, as in "intorno al 10000 a.C. La popolazione"."""
@@ -162,7 +159,6 @@ def test_flores_splits_after_an_abbreviation_only_where_a_line_ends():
             assert offset in line_ends, paragraph[max(0, offset - 60):offset + 30]
 
 
-@needs_corpus
 def test_flores_boundary_recall():
     documents = bench.flores_documents(CORPUS)
     score = bench.score("it2en", bench.it2en_split, documents)

@@ -12,9 +12,9 @@ from it2en.article import BlockKind
 from it2en.render import OutputMeta, render_text
 from it2en.formats.text import parse
 
-CORPUS = Path(__file__).resolve().parents[1].parent / "shared" / "corpus"
+from conftest import CORPUS
 CORPUS_FILES = sorted(p for p in CORPUS.rglob("*") if p.is_file() and p.suffix in {".txt", ".dev", ".it"})
-SEED = CORPUS / "seed_cina-ia-deepseek.txt"
+from conftest import SEED
 
 
 def roundtrip(text: str) -> str:
