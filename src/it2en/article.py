@@ -2,7 +2,9 @@
 
 Rendering with each segment's target (or source) reproduces the layout exactly, because every
 character of the input belongs to exactly one of: the article's ``leading`` text, a block's
-``prefix``/``suffix``/``separator``, a segment's ``source`` or a segment's ``gap``.
+``prefix``/``suffix``/``separator``, a segment's ``source`` or a segment's ``gap``, or the
+``opening``/``closing`` of an inline element wrapping part of a segment (Markdown, HTML).
+A segment's ``source`` is the plain sentence, as the model will see it before placeholders.
 """
 
 from __future__ import annotations
@@ -23,6 +25,49 @@ class BlockKind(str, Enum):
 
 
 @dataclass
+class InlineMarkup:
+    """An inline element (emphasis, strong, a link, an HTML element) wrapping part of a sentence.
+
+    Its markup is kept verbatim outside the plain text the model sees; offsets are into the
+    segment's plain ``source`` and, once the translation is known, into its ``target``.
+    """
+
+    kind: str
+    """``emphasis``, ``strong``, ``strikethrough``, ``link``, ``image``, ``html``…"""
+    start: int
+    end: int
+    opening: str
+    """Verbatim markup before the wrapped words: ``**``, ``[``, ``<a href="…">``."""
+    closing: str
+    """Verbatim markup after them: ``**``, ``](https://…)``, ``</a>``."""
+    target_start: int | None = None
+    target_end: int | None = None
+
+
+def apply_markup(text: str, markup: list[InlineMarkup], *, target: bool = False) -> str:
+    """``text`` with every element's opening and closing inserted at its offsets.
+
+    Elements are listed outermost first (source order); at one position, closings come before
+    openings, an outer element opens before and closes after an inner one.
+    """
+    inserts: list[tuple[int, int, int, str]] = []  # position, 0 close / 1 open, order, markup
+    for order, element in enumerate(markup):
+        start, end = (element.target_start, element.target_end) if target else (element.start, element.end)
+        if start is None or end is None:
+            continue
+        inserts.append((start, 1, order, element.opening))
+        inserts.append((end, 0, -order, element.closing))
+    inserts.sort(key=lambda item: (item[0], item[1], item[2]))
+    pieces, cursor = [], 0
+    for position, _, _, piece in inserts:
+        pieces.append(text[cursor:position])
+        pieces.append(piece)
+        cursor = position
+    pieces.append(text[cursor:])
+    return "".join(pieces)
+
+
+@dataclass
 class Segment:
     """One sentence (or a verbatim piece) of a block, and the text that follows it."""
 
@@ -35,10 +80,23 @@ class Segment:
     flags: list[str] = field(default_factory=list)
     split: bool = False
     """True when the source was cut from an over-long sentence at a clause boundary."""
+    markup: list[InlineMarkup] = field(default_factory=list)
+    """Inline elements wrapping words of ``source``, outermost first; empty for plain text."""
+    verbatim: list[tuple[int, int]] = field(default_factory=list)
+    """Spans of ``source`` the model must not touch (inline code, autolinks, an image inside a
+    sentence, inline HTML without text): masked by placeholders like URLs, put back verbatim."""
+
+    @property
+    def marked_source(self) -> str:
+        """The source as it was written, inline markup included."""
+        return apply_markup(self.source, self.markup) if self.markup else self.source
 
     @property
     def output(self) -> str:
-        return self.source if self.target is None else self.target
+        """The translation with its inline markup (or the source, untranslated)."""
+        if self.target is None:
+            return self.marked_source
+        return apply_markup(self.target, self.markup, target=True) if self.markup else self.target
 
 
 @dataclass
@@ -56,7 +114,8 @@ class Block:
 
     @property
     def source(self) -> str:
-        return "".join(s.source + s.gap for s in self.segments)
+        """The block's text as written, inline markup included."""
+        return "".join(s.marked_source + s.gap for s in self.segments)
 
     @property
     def target(self) -> str:
