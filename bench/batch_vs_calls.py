@@ -16,6 +16,7 @@ import shutil
 import subprocess
 import sys
 import time
+from datetime import datetime, timezone
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -27,16 +28,27 @@ def corpus() -> Path:
     return Path(os.environ.get("IT2EN_CORPUS", ROOT.parent / "shared" / "corpus"))
 
 
+def flores_paragraphs() -> list[str]:
+    """The FLORES-200 dev documents, one paragraph each: blank lines separate them in the file."""
+    text = (corpus() / "flores200" / "ita_Latn.dev.paragraphs.txt").read_text(encoding="utf-8")
+    return [paragraph.strip() for paragraph in text.split("\n\n") if paragraph.strip()]
+
+
 def write_articles(folder: Path, count: int) -> list[Path]:
     shutil.rmtree(folder, ignore_errors=True)
     folder.mkdir(parents=True)
-    paragraphs = (corpus() / "flores200" / "ita_Latn.dev.paragraphs.txt").read_text(encoding="utf-8").splitlines()
+    paragraphs = flores_paragraphs()
+    if len(paragraphs) < count:
+        sys.exit(f"only {len(paragraphs)} FLORES documents, {count} asked for")
     paths = []
     for number, paragraph in enumerate(paragraphs[:count], start=1):
         title = " ".join(paragraph.split()[:6]).rstrip(".,;:")
         path = folder / f"articolo{number:02d}.txt"
         path.write_text(f"{title}\n\n{paragraph}\n", encoding="utf-8")
         paths.append(path)
+    empty = [path.name for path in paths if not path.read_text(encoding="utf-8").strip()]
+    if empty:  # an empty article loads no model and would flatter the separate calls
+        sys.exit(f"empty benchmark articles: {', '.join(empty)}")
     return paths
 
 
@@ -66,7 +78,9 @@ def main() -> int:
     for article in articles:
         run([str(article), "-d", str(many_dir), *common], env)
     separate = time.perf_counter() - start
-    print(f"{len(articles)} articles, --backend {options.backend}, beam {options.beams}")
+    words = sum(len(article.read_text(encoding="utf-8").split()) for article in articles)
+    when = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    print(f"{when}: {len(articles)} articles ({words} words), --backend {options.backend}, beam {options.beams}")
     print(f"one call:        {one_call:7.1f} s")
     print(f"separate calls:  {separate:7.1f} s  ({separate / one_call:.2f}x the one call's time)")
     return 0

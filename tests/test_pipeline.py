@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 
 from it2en.api import ArticleTranslator
 from it2en.engines import IdentityTranslator
+from it2en.fidelity.placeholders import masked_spans
 from it2en.pipeline import translate_articles
 from it2en.render import OutputMeta, render_text
 from it2en.formats.text import parse
@@ -122,6 +123,28 @@ def test_flagged_segment_is_retried_with_safer_decoding():
     assert "retried" in segment.flags and "repetition" not in segment.flags
 
 
+LOOPING = "I'm sorry " * 12  # repetition (and too long): a bad answer
+JUNK = " (Translated with Google Translate)"  # junk_appended once removed: a mild one
+
+
+@pytest.mark.parametrize(
+    ("first", "retry", "kept"),
+    [
+        ("The results are clear." + JUNK, LOOPING, "The results are clear."),  # worse: first kept
+        (LOOPING, "The results are plain." + JUNK, "The results are plain."),  # better, not clean: retry kept
+        ("The results are clear." + JUNK, "The results are plain." + JUNK, "The results are clear."),  # tie: first
+    ],
+    ids=["worse-retry", "better-retry", "tied-retry"],
+)
+def test_the_better_attempt_is_kept(first: str, retry: str, kept: str):
+    engine = RecordingEngine(lambda s, is_retry: "Title" if s == "Titolo" else retry if is_retry else first)
+    (article,), _ = run(["Titolo\n\nI risultati sono chiari.\n"], engine)
+    segment = article.blocks[1].segments[0]
+    assert engine.retries == [["I risultati sono chiari."]]
+    assert segment.target == kept
+    assert segment.flags == ["junk_appended", "retried"]  # the kept attempt's flags, and the retry said
+
+
 def test_a_segment_still_bad_after_retry_keeps_its_flag():
     engine = RecordingEngine(lambda s, retry: "No, no, no, no, no, no, no, no, no, no.")
     (article,), _ = run(["Titolo\n\nI risultati sono chiari e sono stati pubblicati ieri.\n"], engine)
@@ -136,16 +159,35 @@ def test_capital_headline_is_translated_in_sentence_case_and_returned_in_capital
     assert article.blocks[0].target == "THE LA CINA IMPEGNA UN TRILIONE DI YUAN"
 
 
+def _upper_outside_masked(text: str) -> str:
+    pieces, cursor = [], 0
+    for start, end, _ in masked_spans(text):
+        pieces += [text[cursor:start].upper(), text[start:end]]
+        cursor = end
+    return "".join(pieces) + text[cursor:].upper()
+
+
 @settings(max_examples=60, deadline=None)
 @given(st.lists(st.text(alphabet="abcdèà .,?!:;“”«»\n'’-*#>", max_size=60), max_size=8))
-def test_segments_in_equal_segments_out(lines):
+def test_translated_article_keeps_frames_separators_and_segment_order(lines):
+    """The translated article, rendered, is the source's layout (a fresh parse: frames, gaps,
+    separators) with each sentence's translation in its place and order. The fake engine
+    upper-cases; hashtags are masked from it, and no post-edit undoes the rest in this alphabet
+    (no labels, no shouting)."""
     text = "\n".join(lines)
     engine = RecordingEngine(lambda s, retry: s.upper())
     (article,), _ = run([text], engine)
-    assert render_text(parse(text), OutputMeta()) == text
-    translatable = article.translatable_segments()
-    assert all(s.target is not None for s in translatable)
-    assert len(article.blocks) == len(parse(text).blocks)
+    reference = parse(text)
+    assert [(b.kind, b.prefix, b.suffix, b.separator) for b in article.blocks] == \
+        [(b.kind, b.prefix, b.suffix, b.separator) for b in reference.blocks]
+    assert [(s.source, s.gap) for s in article.segments()] == [(s.source, s.gap) for s in reference.segments()]
+    expected = reference.leading + "".join(
+        b.prefix
+        + "".join((_upper_outside_masked(s.source) if s.translatable else s.source) + s.gap for s in b.segments)
+        + b.suffix + b.separator
+        for b in reference.blocks
+    )
+    assert render_text(article, OutputMeta()) == expected
 
 
 def test_api_translate_text_with_identity_engine_needs_no_model():
