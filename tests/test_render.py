@@ -95,3 +95,36 @@ def test_output_names(fmt, name, expected):
 def test_italian_label_comes_from_the_table_whatever_the_engine():
     article = translated("Titolo\n\nNota: una frase qualunque qui.\n", IdentityTranslator())
     assert WRITERS["text"].render(article, OutputMeta()).startswith("Titolo\n\nNote: ")
+
+
+READER_LABELS = [  # the table as a reader of English expects it, then capitals and a spaced colon
+    ("Avvertenza: ", "Disclaimer: "),
+    ("Avvertenze: ", "Disclaimer: "),
+    ("Esclusione di responsabilità: ", "Disclaimer: "),
+    ("Avviso: ", "Notice: "),
+    ("Nota: ", "Note: "),
+    ("Attenzione: ", "Warning: "),
+    ("Aggiornamento: ", "Update: "),
+    ("Fonte: ", "Source: "),
+    ("Fonti: ", "Sources: "),
+    ("Foto: ", "Photo: "),
+    ("Leggi anche: ", "See also: "),
+    ("NOTA: ", "NOTE: "),
+    ("Aggiornamento : ", "Update : "),
+]
+
+
+@pytest.mark.parametrize(("italian", "english"), READER_LABELS)
+def test_every_italian_label_reads_as_english(italian: str, english: str):
+    """Each label of the table, as an English reader expects it, written out here (not read
+    from the table): parsed, translated by the identity engine, rendered."""
+    body = "il testo che segue resta com'è, dopo l'etichetta."
+    article = translated(f"Titolo\n\n{italian}{body}\n", IdentityTranslator())
+    assert WRITERS["text"].render(article, OutputMeta()) == f"Titolo\n\n{english}{body}\n"
+
+
+def test_the_label_table_is_the_one_tested():
+    """A label added to the table must be added to the test above too."""
+    from it2en.formats.text import LABEL_TRANSLATIONS
+
+    assert set(LABEL_TRANSLATIONS) == {italian.rstrip(": ").lower() for italian, _ in READER_LABELS}

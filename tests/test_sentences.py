@@ -164,7 +164,22 @@ def test_flores_boundary_recall():
     score = bench.score("it2en", bench.it2en_split, documents)
     assert score.total == 716
     assert score.recall >= 0.993, score.misses
-    assert score.seconds < 2.0
+
+
+def test_a_very_long_line_completes_and_loses_nothing():
+    """Every FLORES document in one line of 148,000 characters, split in a child process: a
+    regression to super-linear time fails here (at 120 s) instead of hanging the suite. How
+    fast it splits is a figure of ``bench/sentence_split.py``, not a unit test's business."""
+    documents = bench.flores_documents(CORPUS)
+    text = " ".join(" ".join(document) for document in documents)
+    code = ("import sys; from it2en.sentences import split_sentences; text = sys.stdin.read(); "
+            "pairs = split_sentences(text); assert ''.join(s + g for s, g in pairs) == text; print(len(pairs))")
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT / "src"), os.environ.get("PYTHONPATH", "")])}
+    result = subprocess.run([sys.executable, "-c", code], input=text, capture_output=True, text=True,
+                            encoding="utf-8", env=env, timeout=120)
+    assert result.returncode == 0, result.stderr
+    lines = sum(len(document) for document in documents)
+    assert lines - 10 <= int(result.stdout) <= lines + 150  # about one sentence per FLORES line
 
 
 # --- properties -------------------------------------------------------------------------------

@@ -37,7 +37,7 @@ LABEL_TRANSLATIONS = {
     "fonte": "Source",
     "fonti": "Sources",
     "foto": "Photo",
-    "leggi anche": "Read also",
+    "leggi anche": "See also",
 }
 _DISCLAIMER_LABELS = {"disclaimer", "avvertenza", "avvertenze", "avviso", "esclusione di responsabilità",
                       "nota", "note", "n.b.", "attenzione", "warning"}
