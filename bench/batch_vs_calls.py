@@ -5,13 +5,16 @@ The articles are the first N FLORES-200 dev documents (one paragraph each, under
 title), written to ``bench/out/batch/``. The model is the random model of opus-mt-it-en's shape
 that ``bench/speed.py`` builds (``bench/out/opus-mt-shaped``); a random model runs every output
 to its cap, so both ways do exactly the same decoding work and the difference is what one
-process and one model load save. Prints wall seconds for each way and their ratio.
+process and one model load save. Prints wall seconds and CPU seconds (the child processes'
+user + system time, which other work on a shared machine disturbs far less) for each way, and
+their ratios.
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import resource
 import shutil
 import subprocess
 import sys
@@ -56,6 +59,14 @@ def run(args: list[str], env: dict) -> None:
     subprocess.run([sys.executable, "-m", "it2en", "translate", *args], check=True, env=env)
 
 
+def timed(work) -> tuple[float, float]:
+    """Wall seconds, and CPU seconds of the child processes it ran (user + system)."""
+    before, start = resource.getrusage(resource.RUSAGE_CHILDREN), time.perf_counter()
+    work()
+    wall, after = time.perf_counter() - start, resource.getrusage(resource.RUSAGE_CHILDREN)
+    return wall, (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--articles", type=int, default=20)
@@ -71,18 +82,15 @@ def main() -> int:
     one_dir, many_dir = OUT / "batch" / "one-call", OUT / "batch" / "separate-calls"
     for folder in (one_dir, many_dir):
         shutil.rmtree(folder, ignore_errors=True)
-    start = time.perf_counter()
-    run([*map(str, articles), "-d", str(one_dir), *common], env)
-    one_call = time.perf_counter() - start
-    start = time.perf_counter()
-    for article in articles:
-        run([str(article), "-d", str(many_dir), *common], env)
-    separate = time.perf_counter() - start
-    words = sum(len(article.read_text(encoding="utf-8").split()) for article in articles)
     when = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    one_call, one_cpu = timed(lambda: run([*map(str, articles), "-d", str(one_dir), *common], env))
+    separate, separate_cpu = timed(lambda: [run([str(a), "-d", str(many_dir), *common], env) for a in articles])
+    words = sum(len(article.read_text(encoding="utf-8").split()) for article in articles)
     print(f"{when}: {len(articles)} articles ({words} words), --backend {options.backend}, beam {options.beams}")
-    print(f"one call:        {one_call:7.1f} s")
-    print(f"separate calls:  {separate:7.1f} s  ({separate / one_call:.2f}x the one call's time)")
+    print(f"{'':16}{'wall':>9}{'CPU':>9}")
+    print(f"{'one call':16}{one_call:8.1f}s{one_cpu:8.1f}s")
+    print(f"{'separate calls':16}{separate:8.1f}s{separate_cpu:8.1f}s")
+    print(f"{'ratio':16}{separate / one_call:8.2f}x{separate_cpu / one_cpu:8.2f}x")
     return 0
 
 

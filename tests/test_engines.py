@@ -29,7 +29,9 @@ from it2en.engines.transformers import (
 from it2en.errors import ExitCode, ModelUnavailableError
 from it2en.generation import GenerationSettings
 from it2en.models import check_model_folder
-from marian_factory import OPUS_MT_IT_EN_VOCAB_SIZE, corpus_dir
+from marian_factory import OPUS_MT_IT_EN_VOCAB_SIZE
+
+from conftest import FLORES
 
 SMALL = GenerationSettings(beams=2, max_new_tokens_factor=1.0, max_new_tokens_extra=2)
 GREEDY = GenerationSettings(beams=1, max_new_tokens_factor=1.0, max_new_tokens_extra=2)
@@ -40,7 +42,7 @@ SRC = str(Path(__file__).resolve().parents[1] / "src")
 
 
 def corpus_lines(start: int, count: int) -> list[str]:
-    lines = (corpus_dir() / "flores200" / "ita_Latn.dev").read_text(encoding="utf-8").splitlines()
+    lines = (FLORES / "ita_Latn.dev").read_text(encoding="utf-8").splitlines()
     return lines[start : start + count]
 
 
@@ -202,8 +204,8 @@ def test_token_budget_batching_keeps_order(engine: str, tiny_model_dir: Path, ti
 
 
 def test_512_cap_and_source_limit(tiny_model_dir: Path, ct2_float32_dir: Path) -> None:
-    paragraphs = (corpus_dir() / "flores200" / "ita_Latn.dev.paragraphs.txt").read_text(encoding="utf-8")
-    long_text = " ".join(paragraphs.splitlines()[:3])
+    paragraphs = (FLORES / "ita_Latn.dev.paragraphs.txt").read_text(encoding="utf-8")
+    long_text = " ".join(paragraphs.split("\n\n")[:3])  # blank lines separate the documents
     settings = GenerationSettings(beams=1)  # factor 2 + 10: far above 512 for this source
     hf = TransformersTranslator(tiny_model_dir, generation=settings, quiet=True)
     ct2 = CTranslate2Translator(ct2_float32_dir, generation=settings, quiet=True, compute_type="float32")
