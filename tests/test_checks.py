@@ -182,6 +182,8 @@ def test_strip_known_junk_keeps_what_the_source_accounts_for():
         ("“We are not going to stop, and we will not let anyone tell us what to do,” he said.", True),
         ("Questo articolo non costituisce un consiglio di investimento.", False),
         ("Leave a comment", False),  # too short to tell: translated (the model copies it)
+        ("It is on the table.", False),  # five words, four of them English: still too short
+        ("He said it was not so", True),  # six
         ("The end", False),
         ("La Cina impegna 1 trilione di yuan per potenziare la filiera dell’intelligenza artificiale", False),
         ("Il debutto di The Walking Dead e di House of the Dragon su Sky è previsto per la fine dell'anno.", False),
