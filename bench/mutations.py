@@ -11,7 +11,7 @@ test files that should notice, ``-x -q``, and reports:
   list), or the named tests are gone;
 * ``error``: pytest itself failed (exit 2-4), with its last lines.
 
-    python bench/mutations.py                  # every mutation, after a baseline run (~5 min on 2 cores)
+    python bench/mutations.py                  # every mutation, after a baseline run (~7 min on 2 busy cores)
     python bench/mutations.py --only retry     # those whose name contains "retry"
     python bench/mutations.py --list           # the list, nothing run
     python bench/mutations.py --tests-from REV # today's src against the tests of git revision REV

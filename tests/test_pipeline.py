@@ -172,8 +172,8 @@ def _upper_outside_masked(text: str) -> str:
 def test_translated_article_keeps_frames_separators_and_segment_order(lines):
     """The translated article, rendered, is the source's layout (a fresh parse: frames, gaps,
     separators) with each sentence's translation in its place and order. The fake engine
-    upper-cases; hashtags are masked from it, and no post-edit undoes the rest in this alphabet
-    (no labels, no shouting)."""
+    upper-cases; hashtags are masked from it, and nothing else undoes it in this alphabet (no
+    labels, no capitals to shout, no English function words to keep)."""
     text = "\n".join(lines)
     engine = RecordingEngine(lambda s, retry: s.upper())
     (article,), _ = run([text], engine)
