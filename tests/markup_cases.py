@@ -100,9 +100,10 @@ def markdown_tree(text: str) -> list:
         attrs = {k: v for k, v in (token.attrs or {}).items() if k not in ("alt", "title")}
         if token.type == "image":
             return ("image", attrs.get("src"))
+        if token.type == "html_block":
+            return ("html_block", html_tree(token.content))
         return (token.type, token.tag, token.markup if token.type != "text_special" else "", attrs,
-                token.content if token.type in ("code_inline", "code_block", "fence", "html_block",
-                                                "html_inline") else "")
+                token.content if token.type in ("code_inline", "code_block", "fence", "html_inline") else "")
 
     result = []
     for token in _parser().parse(text):

@@ -18,9 +18,9 @@ import functools
 import re
 from dataclasses import dataclass
 
-from it2en.article import BlockKind, Segment
+from it2en.article import BlockKind
 from it2en.formats import prose
-from it2en.formats.prose import CLOSE, HARD, OPEN, SOFT, TEXT, VERBATIM, Item, MarkupArticle, MarkupBlock
+from it2en.formats.prose import CLOSE, HARD, OPEN, SOFT, TEXT, VERBATIM, Item, MarkupArticle, Unit
 from it2en.formats.text import _BOILERPLATE, _LABEL, _DISCLAIMER_LABELS
 
 TRANSLATED_KEYS = ("title", "subtitle", "description", "summary", "excerpt")
@@ -52,23 +52,10 @@ def _parser():
     return md
 
 
-@dataclass
-class _Unit:
-    """One run of prose found in the source: its kind, span and segments."""
-
-    kind: BlockKind
-    start: int
-    end: int
-    segments: list[Segment]
-    wrapped: bool = False
-    quoting: str = ""
-    heading_level: int = 0
-
-
 def parse(text: str, *, name: str = "-", translate_keys: tuple[str, ...] = ()) -> MarkupArticle:
     """Parse a Markdown article; rendering it unchanged gives ``text`` back byte for byte."""
     lines = [(m.start(), m.start() + len(m.group(0).rstrip("\r\n")), m.end()) for m in _LINE.finditer(text)]
-    units: list[_Unit] = []
+    units: list[Unit] = []
     switches: list[tuple[int, int, str]] = []
     body_text = text
     front_end = _front_matter_end(text, lines)
@@ -80,7 +67,7 @@ def parse(text: str, *, name: str = "-", translate_keys: tuple[str, ...] = ()) -
     units.extend(_prose_units(text, body_text, lines))
     units.sort(key=lambda unit: unit.start)
     _classify(units)
-    return _assemble(text, lines, units, switches, name)
+    return prose.assemble(text, units, switches, name=name, format="markdown")
 
 
 def _front_matter_end(text: str, lines) -> int:
@@ -133,11 +120,11 @@ def _front_matter(text: str, lines, fence: str, keys: set[str]):
         if segments:
             kind = BlockKind.HEADLINE if key.lower() == "title" else (
                 BlockKind.STANDFIRST if key.lower() in TRANSLATED_KEYS else BlockKind.PARAGRAPH)
-            units.append(_Unit(kind, seg_start, seg_end, segments, quoting=style))
+            units.append(Unit(kind, seg_start, seg_end, segments, quoting=style))
     return units, switches
 
 
-def _prose_units(text: str, body_text: str, lines) -> list[_Unit]:
+def _prose_units(text: str, body_text: str, lines) -> list[Unit]:
     tokens = _parser().parse(body_text)
     units = []
     containers: list[str] = []
@@ -148,10 +135,16 @@ def _prose_units(text: str, body_text: str, lines) -> list[_Unit]:
         elif token.nesting == -1:
             if containers:
                 containers.pop()
+        if token.type == "html_block" and token.map:
+            from it2en.formats import html  # raw HTML inside Markdown: its prose is prose too
+
+            last = lines[min(token.map[1], len(lines)) - 1]
+            units.extend(html.prose_units(text, lines[token.map[0]][0], last[1])[0])
+            continue
         if token.type != "inline" or not token.map or not token.content.strip():
             continue
         parent = containers[-1] if containers else ""
-        kind, level = BlockKind.PARAGRAPH, 0
+        kind = BlockKind.PARAGRAPH
         if parent == "heading_open":
             kind = BlockKind.HEADING
         elif "blockquote_open" in containers:
@@ -166,11 +159,8 @@ def _prose_units(text: str, body_text: str, lines) -> list[_Unit]:
         segments, start, end = prose.segments_of_run(text, items)
         if not segments:
             continue
-        if kind is BlockKind.HEADING:
-            first = text[lines[token.map[0]][0]:lines[token.map[0]][1]].lstrip()
-            level = len(first) - len(first.lstrip("#")) or 1
-        units.append(_Unit(kind, start, end, segments, wrapped="\n" in token.content and parent != "heading_open",
-                           heading_level=level))
+        units.append(Unit(kind, start, end, segments, wrapped="\n" in token.content and parent != "heading_open",
+                          forbidden_starts=_FORBIDDEN_STARTS))
     return units
 
 
@@ -410,7 +400,7 @@ def _skip_space(content: str, index: int) -> int:
     return index
 
 
-def _classify(units: list[_Unit]) -> None:
+def _classify(units: list[Unit]) -> None:
     """Article-level kinds: a headline from the front matter title or the first heading,
     a wholly bold first paragraph as standfirst, disclaimers and closing boilerplate."""
     has_headline = any(u.kind is BlockKind.HEADLINE for u in units)
@@ -421,6 +411,10 @@ def _classify(units: list[_Unit]) -> None:
         plain = " ".join(s.source for s in unit.segments).strip()
         if unit.kind is BlockKind.HEADING and not has_headline and not body_started:
             unit.kind, has_headline = BlockKind.HEADLINE, True
+            continue
+        if (index == 0 and unit.kind is BlockKind.PARAGRAPH and len(unit.segments) == 1 and not unit.wrapped
+                and len(plain.split()) <= 40 and not plain.endswith((".", ":", ";"))):
+            unit.kind, has_headline = BlockKind.HEADLINE, True  # a title line, as in plain text
             continue
         if unit.kind is BlockKind.PARAGRAPH:
             label = _LABEL.match(plain)
@@ -433,78 +427,9 @@ def _classify(units: list[_Unit]) -> None:
         body_started = True
 
 
-def _wholly_marked(unit: _Unit) -> bool:
+def _wholly_marked(unit: Unit) -> bool:
     return len(unit.segments) == 1 and any(
         m.start == 0 and m.end == len(unit.segments[0].source) and m.kind in ("strong", "emphasis")
         for m in unit.segments[0].markup)
 
 
-def _assemble(text: str, lines, units: list[_Unit], switches, name: str) -> MarkupArticle:
-    """Blocks from the units; the text between two units is the first one's suffix (to its
-    line's end) and separator, and the next one's prefix (from its line's start)."""
-    article = MarkupArticle(blocks=[], name=name, format="markdown")
-    line_starts = [start for start, _, _ in lines]
-    previous_end = 0
-    holders: list[tuple[int, object]] = []  # (offset where a separator starts, its block or None)
-    for unit in units:
-        between = text[previous_end:unit.start]
-        block = MarkupBlock(kind=unit.kind, prefix="", segments=unit.segments, quoting=unit.quoting)
-        if unit.wrapped:
-            _set_wrap(block, text, lines, line_starts, unit)
-        head, tail = _split_between(between)
-        if article.blocks:
-            last = article.blocks[-1]
-            suffix, separator = _split_suffix(head)
-            last.suffix, last.separator = suffix, separator
-            holders.append((previous_end + len(suffix), last))
-        else:
-            article.leading = head
-            holders.append((0, None))
-        block.prefix = tail
-        article.blocks.append(block)
-        previous_end = unit.end
-    rest = text[previous_end:]
-    if article.blocks:
-        suffix, separator = _split_suffix(rest)
-        article.blocks[-1].suffix, article.blocks[-1].separator = suffix, separator
-        holders.append((previous_end + len(suffix), article.blocks[-1]))
-    else:
-        article.leading = text
-        holders.append((0, None))
-    for start, end, new in switches:
-        for holder_start, holder in reversed(holders):
-            if holder_start <= start:
-                relative = (start - holder_start, end - holder_start, new)
-                if holder is None:
-                    article.leading_switches.append(relative)
-                else:
-                    holder.switches.append(relative)
-                break
-    return article
-
-
-def _split_between(between: str) -> tuple[str, str]:
-    """Text between two units: up to its last line ending, and the next unit's line start."""
-    last = max(between.rfind("\n"), between.rfind("\r"))
-    return between[: last + 1], between[last + 1:]
-
-
-def _split_suffix(head: str) -> tuple[str, str]:
-    """The rest of a unit's last line (``**``, a table's `` |``), and the line ending onward."""
-    match = re.search(r"\r\n|\r|\n", head)
-    if not match:
-        return head, ""
-    return head[: match.start()], head[match.start():]
-
-
-def _set_wrap(block: MarkupBlock, text: str, lines, line_starts: list[int], unit: _Unit) -> None:
-    first = bisect.bisect_right(line_starts, unit.start) - 1
-    last = bisect.bisect_right(line_starts, max(unit.end - 1, unit.start)) - 1
-    if last <= first:
-        return
-    block.width = max(lines[i][1] - lines[i][0] for i in range(first, last + 1))
-    block.column = unit.start - lines[first][0]
-    second = lines[first + 1]
-    line = text[second[0]:second[1]]
-    block.continuation = line[: len(line) - len(line.lstrip(" \t>"))]
-    block.forbidden_starts = _FORBIDDEN_STARTS

@@ -22,6 +22,7 @@ from it2en.sentences import split_sentences
 
 TEXT, SOFT, HARD, VERBATIM, OPEN, CLOSE = "text", "soft", "hard", "verbatim", "open", "close"
 _NEWLINES = re.compile(r"\r\n|\r|\n")
+_LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+\Z")
 
 
 @dataclass
@@ -55,6 +56,23 @@ class MarkupBlock(Block):
     """Words a wrapped line must not start with (they would open a Markdown block)."""
     switches: list[tuple[int, int, str]] = field(default_factory=list)
     """Spans of ``separator`` replaced once the article is translated (``lang: it`` → ``en``)."""
+    format: str = ""
+    """The markup the block's text is written in when not the article's (HTML inside Markdown)."""
+
+
+@dataclass
+class Unit:
+    """One run of prose found in a source: its kind, its span, its segments, how it is written."""
+
+    kind: BlockKind
+    start: int
+    end: int
+    segments: list[Segment]
+    wrapped: bool = False
+    quoting: str = ""
+    forbidden_starts: re.Pattern | None = None
+    format: str = ""
+    """The markup the unit's text is written in when not the article's (HTML inside Markdown)."""
 
 
 @dataclass
@@ -291,9 +309,9 @@ def segment_output(segment: Segment, escape) -> str:
 def render(article: Article) -> str:
     """The source with the translated segments put in place; unchanged text stays byte for byte."""
     translated = article_translated(article)
-    escape = ESCAPES.get(article.format, lambda text: text)
     parts = [_switched(article.leading, getattr(article, "leading_switches", []), translated)]
     for block in article.blocks:
+        escape = ESCAPES.get(getattr(block, "format", "") or article.format, lambda text: text)
         parts.append(block.output_prefix)
         parts.append(_block_body(block, escape))
         parts.append(block.suffix)
@@ -336,6 +354,12 @@ def quote_value(text: str, quoting: str) -> str:
         return text.replace("'", "''")
     if quoting == "toml-single":
         return text.replace("'", "’")
+    if quoting.startswith("html-"):  # an attribute value
+        text = text.replace("&", "&amp;").replace("<", "&lt;")
+        if quoting == "html-single":
+            return text.replace("'", "&#39;")
+        text = text.replace('"', "&quot;")
+        return text if quoting == "html-double" else f'"{text}"'
     return text
 
 
@@ -399,3 +423,76 @@ def line_width(text: str) -> int:
     """The length of the longest line of ``text``."""
     return max((len(line) for line in _NEWLINES.split(text)), default=0)
 
+
+
+def assemble(text: str, units: list[Unit], switches, *, name: str, format: str) -> MarkupArticle:
+    """Blocks from the units; the text between two units is the first one's suffix (to its
+    line's end) and separator, and the next one's prefix (from its line's start)."""
+    article = MarkupArticle(blocks=[], name=name, format=format)
+    lines = [(m.start(), m.start() + len(m.group(0).rstrip("\r\n")), m.end()) for m in _LINE.finditer(text)]
+    line_starts = [start for start, _, _ in lines]
+    previous_end = 0
+    holders: list[tuple[int, object]] = []  # (offset where a separator starts, its block or None)
+    for unit in units:
+        between = text[previous_end:unit.start]
+        block = MarkupBlock(kind=unit.kind, prefix="", segments=unit.segments, quoting=unit.quoting,
+                            format=unit.format)
+        if unit.wrapped:
+            _set_wrap(block, text, lines, line_starts, unit)
+        head, tail = _split_between(between)
+        if article.blocks:
+            last = article.blocks[-1]
+            suffix, separator = _split_suffix(head)
+            last.suffix, last.separator = suffix, separator
+            holders.append((previous_end + len(suffix), last))
+        else:
+            article.leading = head
+            holders.append((0, None))
+        block.prefix = tail
+        article.blocks.append(block)
+        previous_end = unit.end
+    rest = text[previous_end:]
+    if article.blocks:
+        suffix, separator = _split_suffix(rest)
+        article.blocks[-1].suffix, article.blocks[-1].separator = suffix, separator
+        holders.append((previous_end + len(suffix), article.blocks[-1]))
+    else:
+        article.leading = text
+        holders.append((0, None))
+    for start, end, new in switches:
+        for holder_start, holder in reversed(holders):
+            if holder_start <= start:
+                relative = (start - holder_start, end - holder_start, new)
+                if holder is None:
+                    article.leading_switches.append(relative)
+                else:
+                    holder.switches.append(relative)
+                break
+    return article
+
+
+def _split_between(between: str) -> tuple[str, str]:
+    """Text between two units: up to its last line ending, and the next unit's line start."""
+    last = max(between.rfind("\n"), between.rfind("\r"))
+    return between[: last + 1], between[last + 1:]
+
+
+def _split_suffix(head: str) -> tuple[str, str]:
+    """The rest of a unit's last line (``**``, a table's `` |``), and the line ending onward."""
+    match = re.search(r"\r\n|\r|\n", head)
+    if not match:
+        return head, ""
+    return head[: match.start()], head[match.start():]
+
+
+def _set_wrap(block: MarkupBlock, text: str, lines, line_starts: list[int], unit: Unit) -> None:
+    first = bisect.bisect_right(line_starts, unit.start) - 1
+    last = bisect.bisect_right(line_starts, max(unit.end - 1, unit.start)) - 1
+    if last <= first:
+        return
+    block.width = max(lines[i][1] - lines[i][0] for i in range(first, last + 1))
+    block.column = unit.start - lines[first][0]
+    second = lines[first + 1]
+    line = text[second[0]:second[1]]
+    block.continuation = line[: len(line) - len(line.lstrip(" \t>"))]
+    block.forbidden_starts = unit.forbidden_starts
