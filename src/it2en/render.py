@@ -86,9 +86,12 @@ def render_bilingual(article: Article, meta: OutputMeta) -> str:
     parts = []
     for block in article.blocks:
         english = _block_text(block).strip()
+        italian = (block.prefix + block.source + block.suffix).strip()
+        if article.format != "text":  # Markdown, HTML: the plain sentences, without the markup
+            english = " ".join(s.target if s.target is not None else s.source for s in block.segments if s.source)
+            italian = " ".join(s.source for s in block.segments if s.source)
         if not english:
             continue
-        italian = (block.prefix + block.source + block.suffix).strip()
         if any(s.translatable for s in block.segments):
             quoted = newline.join("> " + line.strip() for line in _LINE_BREAK.split(italian)[::2])
             parts.append(quoted + newline + newline + english)

@@ -151,13 +151,18 @@ def _prose_units(text: str, body_text: str, lines) -> list[Unit]:
             kind = BlockKind.QUOTE
         elif "list_item_open" in containers:
             kind = BlockKind.LIST_ITEM
+        images: list[tuple[int, int, str]] = []
         try:
             locate = _locate(text, lines, token, parent, cursors)
-            items = _items(token.children or [], token.content, locate)
+            items = _items(token.children or [], token.content, locate, images)
         except _Unmapped:
             continue
         segments, start, end = prose.segments_of_run(text, items)
-        if not segments:
+        if not any(s.translatable for s in segments):
+            for alt_start, alt_end, alt in images:  # images standing alone: their alt text is prose
+                alt_segments, alt_start, alt_end = prose.segments_of_run(text, [Item(TEXT, alt_start, alt_end, alt)])
+                units.append(Unit(BlockKind.PARAGRAPH, alt_start, alt_end, alt_segments,
+                                  forbidden_starts=_FORBIDDEN_STARTS))
             continue
         units.append(Unit(kind, start, end, segments, wrapped="\n" in token.content and parent != "heading_open",
                           forbidden_starts=_FORBIDDEN_STARTS))
@@ -203,8 +208,9 @@ class _Locator:
         return self.source_starts[line] + position - self.content_starts[line]
 
 
-def _items(children, content: str, locate) -> list[Item]:
-    """The inline tokens matched to the content, in order, as items with source spans."""
+def _items(children, content: str, locate, images: list[tuple[int, int, str]] | None = None) -> list[Item]:
+    """The inline tokens matched to the content, in order, as items with source spans; each
+    image's alt text span and plain text go to ``images``."""
     items: list[Item] = []
     stack: list[tuple[str, int]] = []  # (element, item index) of open elements
     html_stack: list[tuple[str, int]] = []
@@ -267,8 +273,11 @@ def _items(children, content: str, locate) -> list[Item]:
             position = end
         elif kind == "image":
             expect("![")
-            end = _link_tail(content, _label_end(content, position + 1))
+            label_end = _label_end(content, position + 1)
+            end = _link_tail(content, label_end)
             add(VERBATIM, position, end)
+            if images is not None and token.content.strip():
+                images.append((locate(position + 2), locate(label_end), token.content))
             position = end
         elif kind == "footnote_ref":
             expect("[^")

@@ -195,21 +195,30 @@ def _group_segments(source: str, items: list[Item], indexes: list[int]) -> list[
             elements.append((offsets[index][0], offsets[item.partner][0], index, item.partner))
         elif item.kind == VERBATIM:
             verbatim.append(offsets[index])
+    elements.sort()
+    verbatim.sort()
+    spans = sorted([(e[0], e[1]) for e in elements] + verbatim)
     sentences = []  # plain [start, end)
-    cursor = body_start
+    cursor, reach, swept = body_start, -1, 0
     for sentence, gap in split_sentences(body):
         end = cursor + len(sentence)
-        if sentences and _inside_something(sentences[-1][1], cursor, elements, verbatim):
+        while swept < len(spans) and spans[swept][0] < cursor:  # what starts before this sentence
+            reach = max(reach, spans[swept][1])
+            swept += 1
+        if sentences and reach > sentences[-1][1]:  # a boundary inside an element or a verbatim piece
             sentences[-1] = (sentences[-1][0], end)
         else:
             sentences.append((cursor, end))
         cursor = end + len(gap)
     width_items = [i for i in indexes if offsets[i][1] > offsets[i][0]]
     starts = [offsets[i][0] for i in width_items]
+    element_starts = [e[0] for e in elements]
+    verbatim_starts = [v[0] for v in verbatim]
     result = []
     for start, end in sentences:
         text = plain[start:end]
-        own = [e for e in elements if start <= e[0] and e[1] <= end and e[0] < e[1]]
+        first, last = bisect.bisect_left(element_starts, start), bisect.bisect_right(element_starts, end)
+        own = [e for e in elements[first:last] if e[1] <= end and e[0] < e[1]]
         markup = [InlineMarkup(kind=items[o].element, start=s - start, end=e - start,
                                opening=source[items[o].start:items[o].end],
                                closing=source[items[c].start:items[c].end])
@@ -219,7 +228,8 @@ def _group_segments(source: str, items: list[Item], indexes: list[int]) -> list[
         for _, _, opening, closing in own:
             raw_start = min(raw_start, items[opening].start)
             raw_end = max(raw_end, items[closing].end)
-        pieces = [(s - start, e - start) for s, e in verbatim if start <= s and e <= end]
+        first, last = bisect.bisect_left(verbatim_starts, start), bisect.bisect_right(verbatim_starts, end)
+        pieces = [(s - start, e - start) for s, e in verbatim[first:last] if e <= end]
         words = "".join(text[a:b] for a, b in zip([0] + [e for _, e in pieces], [s for s, _ in pieces] + [len(text)]))
         segment = Segment(source=text, translatable=is_translatable(words), markup=markup, verbatim=pieces)
         raw = source[raw_start:raw_end]
@@ -227,12 +237,6 @@ def _group_segments(source: str, items: list[Item], indexes: list[int]) -> list[
             segment.raw = raw
         result.append((raw_start, raw_end, segment))
     return result
-
-
-def _inside_something(end: int, next_start: int, elements, verbatim) -> bool:
-    """True when a boundary from ``end`` to ``next_start`` cuts an element or a verbatim piece."""
-    return any(s < next_start and e > end for s, e, *_ in elements) or any(
-        s < next_start and e > end for s, e in verbatim)
 
 
 def _raw_position(source, items, width_items, starts, offsets, position, *, at_end) -> int:
