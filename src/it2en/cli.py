@@ -319,7 +319,8 @@ def inspect(
         return
     lines = []
     for number, block in enumerate(article.blocks, start=1):
-        frames = "".join(f"  {name}={value!r}" for name, value in (("prefix", block.prefix), ("suffix", block.suffix)) if value.strip())
+        frames = "".join(f"  {name}={_short(value)!r}" for name, value in (("prefix", block.prefix), ("suffix", block.suffix))
+                         if value.strip())
         lines.append(f"{number:>3} {block.kind.value}{frames}")
         for segment in block.segments:
             if segment.source:
@@ -327,6 +328,11 @@ def inspect(
                 split = "  (split)" if segment.split else ""
                 lines.append(f"      {mark} {segment.source}{split}")
     writing.write_stream(_stdout(), "\n".join(lines) + "\n")
+
+
+def _short(frame: str) -> str:
+    """A frame as ``inspect`` shows it: a page's markup before a block can be megabytes long."""
+    return frame if len(frame) <= 60 else frame[:28] + "…" + frame[-28:]
 
 
 @app.command("models")
