@@ -224,22 +224,17 @@ class _Transfer:
         src_start, src_end = self.src_words[words[0]][0], self.src_words[words[-1]][1]
         text = source[element.start:element.end]
         first_word, last_word = target[start:self.tgt_words[first][1]], target[self.tgt_words[last][0]:end]
-        if element.start > src_start:  # starts inside a word
-            word, inside = source[src_start:self.src_words[words[0]][1]], element.start - src_start
-            if first_word.lower() == word.lower():
-                start += inside
-            elif first_word.lower().endswith(word[inside:].lower()):
-                start += len(first_word) - len(word[inside:])
+        if element.start > src_start:  # starts inside a word: cut the target word alike if it ends the same
+            rest = source[element.start:self.src_words[words[0]][1]]
+            if first_word.lower().endswith(rest.lower()):
+                start += len(first_word) - len(rest)
         else:  # starts with whitespace: take as much of the target's, if it has any
             while start > 0 and target[start - 1].isspace() and src_start - element.start > self.tgt_words[first][0] - start:
                 start -= 1
-        if element.end < src_end:  # ends inside a word
-            word = source[self.src_words[words[-1]][0]:src_end]
-            inside = element.end - self.src_words[words[-1]][0]
-            if last_word.lower() == word.lower():
-                end = self.tgt_words[last][0] + inside
-            elif last_word.lower().startswith(word[:inside].lower()):
-                end = self.tgt_words[last][0] + inside
+        if element.end < src_end:  # ends inside a word: cut the target word alike if it starts the same
+            head = source[self.src_words[words[-1]][0]:element.end]
+            if last_word.lower().startswith(head.lower()):
+                end = self.tgt_words[last][0] + len(head)
         else:  # ends with whitespace
             while end < len(target) and target[end].isspace() and element.end - src_end > end - self.tgt_words[last][1]:
                 end += 1
