@@ -40,6 +40,10 @@ def _block_text(block: Block) -> str:
 
 def render_text(article: Article, meta: OutputMeta) -> str:
     """The input's layout, character for character, with the translated words."""
+    if article.format != "text":  # Markdown and HTML are written back in their own format
+        from it2en.formats import render
+
+        return render(article)
     return article.leading + "".join(_block_text(b) + b.separator for b in article.blocks)
 
 
@@ -96,6 +100,8 @@ def render_bilingual(article: Article, meta: OutputMeta) -> str:
 def article_dict(article: Article, meta: OutputMeta | None = None) -> dict:
     """The JSON shape of DESIGN.md; without ``meta`` (``inspect``), no targets and no model."""
     data: dict = {"source": article.name}
+    if article.format != "text":
+        data["format"] = article.format
     if meta is not None:
         data["model"] = {"name": meta.model_name, "revision": meta.model_revision}
     blocks = []
@@ -110,15 +116,30 @@ def article_dict(article: Article, meta: OutputMeta | None = None) -> dict:
                 continue
             item = {"source": segment.source, "translate": segment.translatable}
             if meta is not None:
-                item["target"] = segment.output
+                # Markdown/HTML: the plain translation, which the markup offsets refer to
+                plain = segment.target if segment.target is not None else segment.source
+                item["target"] = segment.output if article.format == "text" else plain
                 item["flags"] = list(segment.flags)
             if segment.split:
                 item["split"] = True
+            if segment.markup:
+                item["markup"] = [_markup_dict(m, meta is not None) for m in segment.markup]
+            if segment.verbatim:
+                item["verbatim"] = [list(span) for span in segment.verbatim]
             segments.append(item)
         entry["segments"] = segments
         blocks.append(entry)
     data["blocks"] = blocks
     return data
+
+
+def _markup_dict(element, translated: bool) -> dict:
+    """An inline element: its offsets in the plain ``source`` (and ``target``), its markup."""
+    entry = {"kind": element.kind, "start": element.start, "end": element.end,
+             "opening": element.opening, "closing": element.closing}
+    if translated:
+        entry["target_start"], entry["target_end"] = element.target_start, element.target_end
+    return entry
 
 
 def render_json(article: Article, meta: OutputMeta) -> str:
