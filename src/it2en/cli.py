@@ -240,7 +240,7 @@ def translate(
     skip_existing: bool = typer.Option(False, "--skip-existing", help="Leave inputs whose output (-d or -o) exists."),
     overwrite: bool = typer.Option(False, "--overwrite", help="With -d: replace outputs that exist (-o always replaces its file)."),
     encoding: Optional[str] = typer.Option(None, help="Decode inputs with this encoding (default UTF-8), e.g. cp1252."),
-    strict: bool = typer.Option(False, "--strict", help=f"Exit {int(ExitCode.FLAGGED)} when any segment was flagged."),
+    strict: bool = typer.Option(False, "--strict", help=f"Exit {int(ExitCode.FLAGGED)} when any segment was flagged (e.g. too_short, placeholder_lost, markup_moved: see the README's flags)."),
     quiet: bool = typer.Option(False, "-q", "--quiet", help="Print nothing on stderr but errors."),
     verbose: bool = typer.Option(False, "-v", "--verbose", help="One line per file on stderr."),
 ) -> None:
