@@ -85,11 +85,26 @@ class _Events(HTMLParser):
         self.events.append(("decl", decl))
 
 
+INLINE = frozenset("a abbr b bdi bdo big cite data del dfn em font i ins kbd label mark nobr q s samp small "
+                   "span strike strong sub sup time tt u var code br img wbr".split())
+
+
 def html_tree(text: str) -> list:
+    """The events in order; the inline tags between two block-level tags as a sorted multiset
+    (a translation may reorder the words they wrap)."""
     parser = _Events()
     parser.feed(text)
     parser.close()
-    return parser.events
+    result, inline = [], []
+    for event in parser.events:
+        if event[0] in ("start", "end") and event[1] in INLINE:
+            inline.append(event)
+        else:
+            result.append(sorted(inline, key=repr))
+            inline = []
+            result.append(event)
+    result.append(sorted(inline, key=repr))
+    return [part for part in result if part != []]
 
 
 def markdown_tree(text: str) -> list:
@@ -110,7 +125,9 @@ def markdown_tree(text: str) -> list:
         if token.type == "front_matter":
             continue
         if token.type == "inline":
-            result.append([shape(c) for c in token.children or [] if c.type not in ("text", "softbreak", "text_special")])
+            # a translation may reorder the words: the inline tokens compared as a multiset
+            result.append(sorted((shape(c) for c in token.children or []
+                                  if c.type not in ("text", "softbreak", "text_special")), key=repr))
         else:
             result.append(shape(token))
     return result

@@ -269,7 +269,14 @@ def _items(children, content: str, locate, images: list[tuple[int, int, str]] | 
         elif kind == "link_close":
             expect("]")
             end = _link_tail(content, position)
-            _pair(items, stack, "link", add(CLOSE, position, end))
+            opening = stack[-1][1] if stack else -1
+            closing = add(CLOSE, position, end)
+            if content[position:end] in ("]", "][]") and opening >= 0:
+                # [label] and [label][] find their destination by their text: once the text is
+                # translated, the reference is written out in full, [new text][label]
+                label = content[_content_offset(items, opening, content, locate):position]
+                items[closing].plain = "][" + re.sub(r"\s+", " ", label) + "]"
+            _pair(items, stack, "link", closing)
             position = end
         elif kind == "image":
             expect("![")
@@ -298,6 +305,19 @@ def _items(children, content: str, locate, images: list[tuple[int, int, str]] | 
     if content[position:].strip() or stack:
         raise _Unmapped()
     return items
+
+
+def _content_offset(items: list[Item], index: int, content: str, locate) -> int:
+    """The content offset just after the item ``index`` (whose source span is known)."""
+    target = items[index].end
+    low, high = 0, len(content)
+    while low < high:  # locate() is increasing: find the content offset that maps to target
+        middle = (low + high) // 2
+        if locate(middle) < target:
+            low = middle + 1
+        else:
+            high = middle
+    return low
 
 
 def _pair(items: list[Item], stack: list[tuple[str, int]], element: str, close: int) -> None:

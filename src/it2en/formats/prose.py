@@ -33,7 +33,8 @@ class Item:
     start: int
     end: int
     plain: str = ""
-    """What the model sees: the text (entities and escapes decoded), ``" "`` for a soft break."""
+    """What the model sees: the text (entities and escapes decoded), ``" "`` for a soft break;
+    for a CLOSE item, the markup to write after a translation when not its source text."""
     element: str = ""
     """For OPEN/CLOSE: the element's kind (``emphasis``, ``strong``, ``link``, ``html``…)."""
     partner: int = -1
@@ -221,7 +222,7 @@ def _group_segments(source: str, items: list[Item], indexes: list[int]) -> list[
         own = [e for e in elements[first:last] if e[1] <= end and e[0] < e[1]]
         markup = [InlineMarkup(kind=items[o].element, start=s - start, end=e - start,
                                opening=source[items[o].start:items[o].end],
-                               closing=source[items[c].start:items[c].end])
+                               closing=items[c].plain or source[items[c].start:items[c].end])
                   for s, e, o, c in sorted(own, key=lambda e: (e[0], -e[1], e[2]))]
         raw_start = _raw_position(source, items, width_items, starts, offsets, start, at_end=False)
         raw_end = _raw_position(source, items, width_items, starts, offsets, end, at_end=True)
@@ -286,10 +287,13 @@ def segment_output(segment: Segment, escape) -> str:
         return segment.marked_source
     target = segment.target
     keep: list[tuple[int, int]] = []
+    # a verbatim piece sent unmasked may come back in another case (``</SPAN>``): still markup
+    haystack = target.lower() if len(target.lower()) == len(target) else target
     for start, end in segment.verbatim:
-        found = target.find(segment.source[start:end])
+        needle = segment.source[start:end].lower() if haystack is not target else segment.source[start:end]
+        found = haystack.find(needle)
         while found != -1 and any(a < found + end - start and found < b for a, b in keep):
-            found = target.find(segment.source[start:end], found + 1)
+            found = haystack.find(needle, found + 1)
         if found != -1:
             keep.append((found, found + end - start))
     inserts: list[tuple[int, int, int, str]] = []
