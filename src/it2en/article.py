@@ -88,6 +88,9 @@ class Segment:
     raw: str | None = None
     """The segment exactly as written, when that is not ``marked_source``: a Markdown or HTML
     sentence with soft line breaks, entities or escapes that its plain ``source`` decodes."""
+    cut_from: Segment | None = None
+    """The whole segment this piece was cut from for length (its ``raw`` is written back while
+    no piece of it changed)."""
 
     @property
     def marked_source(self) -> str:

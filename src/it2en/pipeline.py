@@ -63,7 +63,8 @@ def split_overlong(article: Article, count_tokens: Callable[[str], int], limit: 
             for index, (text, gap) in enumerate(parts):
                 last = index == len(parts) - 1
                 cut_pieces.append(Segment(source=text, gap=gap + (segment.gap if last else ""),
-                                          translatable=checks.is_translatable(text), split=True))
+                                          translatable=checks.is_translatable(text), split=True,
+                                          cut_from=segment))
             _share_markup(segment, cut_pieces)
             pieces.extend(cut_pieces)
         block.segments = pieces

@@ -16,7 +16,6 @@ from __future__ import annotations
 import bisect
 import functools
 import re
-from dataclasses import dataclass
 
 from it2en.article import BlockKind
 from it2en.formats import prose

@@ -336,15 +336,38 @@ def _switched(text: str, switches: list[tuple[int, int, str]], translated: bool)
 
 
 def _block_body(block: Block, escape) -> str:
-    if not any(s.target is not None and s.target != s.source for s in block.segments):
-        return block.target
+    pairs = _outputs(block.segments, escape)
+    body = "".join(output + gap for output, gap in pairs)
+    if not any(_changed(s) for s in block.segments):
+        return body
     quoting = getattr(block, "quoting", "")
-    if quoting:  # a front matter value: YAML or TOML quoting, not Markdown escapes
-        return quote_value(block.target, quoting)
-    outputs = [segment_output(s, escape) for s in block.segments]
+    if quoting:  # a front matter value or an attribute: its own quoting, not Markdown escapes
+        return quote_value(body, quoting)
     if getattr(block, "width", 0):
-        return rewrap(block, outputs)
-    return "".join(output + s.gap for output, s in zip(outputs, block.segments))
+        return rewrap(block, pairs)
+    return body
+
+
+def _changed(segment: Segment) -> bool:
+    return segment.target is not None and segment.target != segment.source
+
+
+def _outputs(segments: list[Segment], escape) -> list[tuple[str, str]]:
+    """Each segment's output and the gap after it. The pieces of a sentence that the pipeline
+    cut for length are written as the whole sentence was (``cut_from``) while none changed."""
+    pairs: list[tuple[str, str]] = []
+    index = 0
+    while index < len(segments):
+        whole = getattr(segments[index], "cut_from", None)
+        end = index + 1
+        while whole is not None and end < len(segments) and segments[end].cut_from is whole:
+            end += 1
+        if whole is not None and not any(_changed(s) for s in segments[index:end]):
+            pairs.append((whole.marked_source, whole.gap))
+        else:
+            pairs.extend((segment_output(s, escape), s.gap) for s in segments[index:end])
+        index = end
+    return pairs
 
 
 _YAML_NEEDS_QUOTES = re.compile(r"^[\s\[\]{}&*!|>'\"%@`#,?:-]|: | #|\s$|^$")
@@ -376,7 +399,7 @@ _HARD_GAP = re.compile(r"( {2,}|\\|<br\b[^>]*>)[ \t]*(\r\n|\r|\n)", re.IGNORECAS
 _UNBREAKABLE = re.compile(r"(?:\]\([^)\r\n]*\)|`[^`\r\n]*`|<[^<>\r\n]*>|\S)+")
 
 
-def rewrap(block: Block, outputs: list[str]) -> str:
+def rewrap(block: Block, pairs: list[tuple[str, str]]) -> str:
     """A changed hard-wrapped block, its lines filled again up to the block's source width.
 
     Hard breaks (and the text around them) stay as they are; soft breaks become spaces and the
@@ -386,8 +409,7 @@ def rewrap(block: Block, outputs: list[str]) -> str:
     newline = (_NEWLINES.search(block.source + block.separator) or re.search("\n", "\n")).group(0)
     runs: list[tuple[str, str]] = []  # (text to fill, verbatim hard break after it)
     run = ""
-    for segment, output in zip(block.segments, outputs):
-        gap = segment.gap
+    for output, gap in pairs:
         hard = _HARD_GAP.search(gap)
         if hard:
             runs.append((run + output + gap[: hard.start()], gap[hard.start():]))
@@ -422,15 +444,6 @@ def _fill(text: str, width: int, column: int, continuation: str, newline: str,
             current, used = word, len(continuation)
     lines.append(current)
     return lead + (newline + continuation).join(lines) + tail
-
-
-# ---------------------------------------------------------------------------------- utilities
-
-
-def line_width(text: str) -> int:
-    """The length of the longest line of ``text``."""
-    return max((len(line) for line in _NEWLINES.split(text)), default=0)
-
 
 
 def assemble(text: str, units: list[Unit], switches, *, name: str, format: str) -> MarkupArticle:
