@@ -107,3 +107,22 @@ def test_inspect_and_cli_identity_on_html(engine_cli, tmp_path):
     bilingual = engine_cli(IdentityTranslator(), "pagina.html", "-f", "bilingual", "-q")
     assert bilingual.exit_code == 0 and "> Il titolo della pagina\n\nIl titolo della pagina\n" in bilingual.stdout
     assert formats.detect("x.HTM") == "html" and formats.detect("-") == "text"
+
+
+def test_markdown_output_of_html_input_is_plain_sentences_by_kind():
+    from it2en.api import ArticleTranslator
+
+    out = ArticleTranslator(engine=IdentityTranslator()).translate_text(HTML_CASES["page"], input_format="html",
+                                                                       format="markdown")
+    assert out.startswith("# Il titolo della pagina\n\n**Una descrizione della pagina.**\n")
+    assert "<" not in out and "Una frase con un collegamento. Seconda frase" in out
+
+
+def test_an_image_on_its_own_line_of_a_paragraph_has_its_alt_translated():
+    source = '<p class="lead">Il <em>rifugio</em> &egrave; aperto.<br>\n<img src="neve.jpg" alt="La neve sul rifugio"></p>\n'
+    article = html.parse(source)
+    assert [s.source for s in article.translatable_segments()] == ["Il rifugio è aperto.", "La neve sul rifugio"]
+    output = render_text(fake_translate(article), OutputMeta())
+    assert 'alt="LA NEVE SUL RIFUGIO"' in output and html_tree(output) == html_tree(source)
+    inline = html.parse('<p>Testo <img alt="Una foto"> dentro.</p>').translatable_segments()
+    assert [s.source for s in inline] == ['Testo <img alt="Una foto"> dentro.']  # inside a sentence: verbatim

@@ -202,3 +202,19 @@ def test_inspect_shows_plain_sentences_and_json_keeps_raw_block(tmp_path):
     block = data["blocks"][1]
     assert block["source"] == "Sull'**emergenza neve** in [zona](http://x.it)."
     assert [m["kind"] for m in block["segments"][0]["markup"]] == ["strong", "link"]
+
+
+def test_markdown_output_of_markdown_input_is_the_input_itself():
+    from it2en.api import ArticleTranslator
+
+    source = MARKDOWN_CASES["fences"]
+    assert ArticleTranslator(engine=IdentityTranslator()).translate_text(
+        source, input_format="markdown", format="markdown") == source
+
+
+def test_json_gives_plain_target_and_target_offsets_once_translated(engine_cli):
+    result = engine_cli(IdentityTranslator(), "--input-format", "markdown", "-", "-f", "json", "-q",
+                        input="Un testo con **grassetto** e [link](http://x.it).\n")
+    segment = json.loads(result.stdout)["blocks"][0]["segments"][0]
+    assert segment["target"] == "Un testo con grassetto e link."
+    assert [(m["target_start"], m["target_end"]) for m in segment["markup"]] == [(13, 22), (25, 29)]

@@ -57,14 +57,22 @@ _LINE_BREAK = re.compile(r"[ \t]*(\r\n|\n|\r)")
 
 
 def render_markdown(article: Article, meta: OutputMeta) -> str:
-    """Markdown: headline ``#``, headings ``##``, quotes ``>``, standfirst in bold, line breaks kept."""
+    """Markdown: headline ``#``, headings ``##``, quotes ``>``, standfirst in bold, line breaks kept.
+
+    Markdown input is already Markdown: it is written back as it came. HTML input gives the
+    plain sentences of each block, marked by kind.
+    """
+    if article.format == "markdown":
+        return render_text(article, meta)
     newline = _newline(article)
     parts = []
     for index, block in enumerate(article.blocks):
         text = _block_text(block).strip()
+        if article.format != "text":
+            text = " ".join(s.target if s.target is not None else s.source for s in block.segments if s.source)
         if not text:
             continue
-        if not _HAS_MARKDOWN.match(block.prefix):
+        if article.format != "text" or not _HAS_MARKDOWN.match(block.prefix):
             marker = _MARKDOWN_PREFIX.get(block.kind, "")
             if block.kind is BlockKind.STANDFIRST and not block.prefix.endswith(("**", "__")):
                 text = f"**{text}**"

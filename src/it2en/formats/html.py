@@ -277,6 +277,10 @@ class _Builder:
         self.open_inline = []
         if self.verbatim_inline is not None:
             self.verbatim_inline = None
+        for part in self._apart_from_standalone_tags(items):
+            self._unit(part)
+
+    def _unit(self, items: list[Item]) -> None:
         if not any(item.kind == TEXT and item.plain.strip() for item in items):
             return
         segments, start, end = prose.segments_of_run(self.text, items)
@@ -286,6 +290,42 @@ class _Builder:
                                wrapped=any(i.kind == SOFT and "\n" in self.text[i.start:i.end] for i in items)))
         if self.blocks and self.blocks[-1] == "title":
             self.title_units.add(id(self.units[-1]))
+
+    def _apart_from_standalone_tags(self, items: list[Item]) -> list[list[Item]]:
+        """The run cut around a tag with a translated attribute (``<img alt>``) that stands on
+        its own line of the run (between hard breaks or the run's ends, outside any element):
+        it is not part of a sentence, so its attribute can be translated."""
+        cuts = [i for i, item in enumerate(items) if item.kind == VERBATIM and self._translated_tag(item)
+                and self._standalone(items, i)]
+        if not cuts:
+            return [items]
+        parts, begin = [], 0
+        for cut in cuts + [len(items)]:
+            part = items[begin:cut]
+            for item in part:
+                if item.partner >= 0:
+                    item.partner -= begin
+            parts.append(part)
+            begin = cut + 1
+        return parts
+
+    def _translated_tag(self, item: Item) -> bool:
+        raw = self.text[item.start:item.end]
+        return raw.startswith("<") and any(
+            re.search(rf"\s{name}\s*=", raw, re.IGNORECASE) for name in TRANSLATED_ATTRIBUTES)
+
+    @staticmethod
+    def _standalone(items: list[Item], index: int) -> bool:
+        depth = sum(1 if i.kind == OPEN else -1 if i.kind == CLOSE else 0 for i in items[:index])
+        if depth:
+            return False
+        for step in (-1, 1):
+            at = index + step
+            while 0 <= at < len(items) and (items[at].kind == SOFT or (items[at].kind == TEXT and not items[at].plain.strip())):
+                at += step
+            if 0 <= at < len(items) and items[at].kind != HARD:
+                return False
+        return True
 
     def _kind(self) -> BlockKind:
         inner = self.blocks[-1] if self.blocks else ""
