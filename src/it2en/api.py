@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Callable, Iterable
 
 from it2en import models, pipeline, reading, writing
-from it2en.formats import text as structure
+from it2en import formats
 from it2en.article import Article
 from it2en.engines import Translator
 from it2en.errors import It2enError
@@ -96,18 +96,23 @@ class ArticleTranslator:
     def translate_article(self, article: Article) -> Article:
         return self.translate_articles([article])[0]
 
-    def translate_text(self, text: str, *, format: str = "text", name: str = "-") -> str:
-        """An Italian article as a string in, the English article out in ``format``."""
-        article = self.translate_article(structure.parse(text, name=name))
-        return self.render(article, format)
+    def translate_text(self, text: str, *, format: str = "text", name: str = "-",
+                       input_format: str = "auto", translate_keys: tuple[str, ...] = ()) -> str:
+        """An Italian article as a string in, the English article out in ``format``.
+
+        ``input_format``: ``text``, ``markdown``, ``html`` or ``auto`` (by ``name``'s suffix);
+        ``format="text"`` writes the input's own format back (Markdown stays Markdown).
+        """
+        article = formats.parse(text, name=name, input_format=input_format, translate_keys=translate_keys)
+        return self.render(self.translate_article(article), format)
 
     def translate_file(
         self, path: str | Path, output: str | Path | None = None, *, format: str = "text",
-        encoding: str | None = None,
+        encoding: str | None = None, input_format: str = "auto",
     ) -> str:
         """Translate a file; write it atomically to ``output`` when given; return the text."""
         text = reading.read_input(str(path), encoding=encoding)
-        result = self.translate_text(text, format=format, name=str(path))
+        result = self.translate_text(text, format=format, name=str(path), input_format=input_format)
         if output is not None:
             writing.write_atomic(Path(output), result)
         return result

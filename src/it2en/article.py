@@ -85,16 +85,24 @@ class Segment:
     verbatim: list[tuple[int, int]] = field(default_factory=list)
     """Spans of ``source`` the model must not touch (inline code, autolinks, an image inside a
     sentence, inline HTML without text): masked by placeholders like URLs, put back verbatim."""
+    raw: str | None = None
+    """The segment exactly as written, when that is not ``marked_source``: a Markdown or HTML
+    sentence with soft line breaks, entities or escapes that its plain ``source`` decodes."""
+    cut_from: Segment | None = None
+    """The whole segment this piece was cut from for length (its ``raw`` is written back while
+    no piece of it changed)."""
 
     @property
     def marked_source(self) -> str:
         """The source as it was written, inline markup included."""
+        if self.raw is not None:
+            return self.raw
         return apply_markup(self.source, self.markup) if self.markup else self.source
 
     @property
     def output(self) -> str:
-        """The translation with its inline markup (or the source, untranslated)."""
-        if self.target is None:
+        """The translation with its inline markup (or the source, untranslated or unchanged)."""
+        if self.target is None or self.target == self.source:
             return self.marked_source
         return apply_markup(self.target, self.markup, target=True) if self.markup else self.target
 
@@ -135,6 +143,8 @@ class Article:
     """Whitespace before the first block (blank lines at the top of the file)."""
     name: str = "-"
     """Where the article came from, for messages and JSON: a path or ``-`` for stdin."""
+    format: str = "text"
+    """The input format it was parsed from (``text``, ``markdown``, ``html``); it is written back in it."""
 
     def segments(self) -> list[Segment]:
         return [s for b in self.blocks for s in b.segments]

@@ -14,8 +14,7 @@ from enum import Enum
 from pathlib import Path, PurePath
 from typing import BinaryIO, Callable
 
-from it2en import writing
-from it2en.formats import text as structure
+from it2en import formats, writing
 from it2en.api import ArticleTranslator
 from it2en.article import Article
 from it2en.errors import It2enError, OutputCreateError, UsageError
@@ -23,7 +22,7 @@ from it2en.reading import read_input
 from it2en.render import WRITERS
 
 STDIN = "-"
-FOLDER_SUFFIXES = (".txt", ".md")
+FOLDER_SUFFIXES = (".txt", ".md", ".markdown", ".html", ".htm")
 
 
 class Status(str, Enum):
@@ -72,7 +71,7 @@ def expand_inputs(inputs: list[str], *, output_dir: Path | None = None) -> list[
             found = sorted(p for p in path.rglob("*") if p.is_file() and p.suffix.lower() in FOLDER_SUFFIXES
                            and not (skip and p.relative_to(path).parts[: len(skip)] == skip))
             if not found:
-                raise UsageError(f"{item}: the folder holds no .txt or .md file to translate.")
+                raise UsageError(f"{item}: the folder holds no .txt, .md, .markdown, .html or .htm file to translate.")
             expanded.extend((str(p), p.relative_to(path)) for p in found)
         else:
             expanded.append((item, PurePath("stdin.txt" if item == STDIN else path.name)))
@@ -150,8 +149,10 @@ def _refuse_collisions(jobs: list[Job]) -> None:
                 raise UsageError(f"Refusing to write {job.output}: it is an input file.")
 
 
-def load(jobs: list[Job], *, encoding: str | None = None, stdin: BinaryIO | None = None) -> None:
-    """Read and parse every pending input; a failure stays with its job."""
+def load(jobs: list[Job], *, encoding: str | None = None, stdin: BinaryIO | None = None,
+         input_format: str = "auto", translate_keys: tuple[str, ...] = ()) -> None:
+    """Read and parse every pending input (its format by suffix, or ``input_format``);
+    a failure stays with its job."""
     for job in jobs:
         if job.status is not Status.PENDING:
             continue
@@ -160,7 +161,8 @@ def load(jobs: list[Job], *, encoding: str | None = None, stdin: BinaryIO | None
         except It2enError as error:
             job.status, job.reason, job.error = Status.FAILED, str(error), error
             continue
-        job.article = structure.parse(text, name=job.source)
+        job.article = formats.parse(text, name=job.source, input_format=input_format,
+                                    translate_keys=translate_keys)
 
 
 def run(

@@ -34,6 +34,14 @@ Examples:
   it2en translate inbox/ -d english/ -f bilingual
 
   it2en translate a.txt b.txt -f json > all.jsonl
+
+  it2en translate post.md -o post.en.md          # Markdown in, the same Markdown out
+
+  it2en translate pagina.html -o page.html        # tags and attributes kept
+
+  cat post.md | it2en translate --input-format markdown -
+
+  it2en translate post.md --translate-keys tagline,lead
 """
 
 app = typer.Typer(
@@ -52,6 +60,22 @@ class Format(str, Enum):
     markdown = "markdown"
     json = "json"
     bilingual = "bilingual"
+
+
+class InputFormat(str, Enum):
+    auto = "auto"
+    text = "text"
+    markdown = "markdown"
+    html = "html"
+
+
+INPUT_FORMAT_HELP = "auto: by suffix (.md .markdown: markdown, .html .htm: html, else text); stdin is text."
+TRANSLATE_KEYS_HELP = ("Front matter keys to translate besides title, subtitle, description, summary, "
+                       "excerpt; comma-separated, e.g. tagline,lead.")
+
+
+def _keys(value: Optional[str]) -> tuple[str, ...]:
+    return tuple(k.strip().lower() for k in (value or "").split(",") if k.strip())
 
 
 class Backend(str, Enum):
@@ -196,13 +220,17 @@ class _Reporter:
 @error_boundary
 def translate(
     inputs: Optional[list[str]] = typer.Argument(
-        None, metavar="INPUT", help="Files or folders (.txt and .md, recursively), or - for stdin. None: stdin."
+        None, metavar="INPUT",
+        help="Files or folders (.txt .md .markdown .html .htm, recursively), or - for stdin. None: stdin."
     ),
     output: Optional[Path] = typer.Option(None, "-o", "--output", help="Write the one input's translation to this file."),
     output_dir: Optional[Path] = typer.Option(
         None, "-d", "--output-dir", help="One file per input: DIR/<stem>.en<suffix>, sub-folders kept."
     ),
-    format: Format = typer.Option(Format.text, "-f", "--format", help="text keeps the input's layout."),
+    format: Format = typer.Option(Format.text, "-f", "--format",
+                                  help="text keeps the input's layout and format (Markdown, HTML)."),
+    input_format: InputFormat = typer.Option(InputFormat.auto, "--input-format", help=INPUT_FORMAT_HELP),
+    translate_keys: Optional[str] = typer.Option(None, "--translate-keys", metavar="KEYS", help=TRANSLATE_KEYS_HELP),
     model: Optional[str] = typer.Option(
         None, "-m", "--model", help="A models.toml name, a MarianMT folder or a hub id. Default: $IT2EN_MODEL or models.toml's."
     ),
@@ -212,7 +240,7 @@ def translate(
     skip_existing: bool = typer.Option(False, "--skip-existing", help="Leave inputs whose output (-d or -o) exists."),
     overwrite: bool = typer.Option(False, "--overwrite", help="With -d: replace outputs that exist (-o always replaces its file)."),
     encoding: Optional[str] = typer.Option(None, help="Decode inputs with this encoding (default UTF-8), e.g. cp1252."),
-    strict: bool = typer.Option(False, "--strict", help=f"Exit {int(ExitCode.FLAGGED)} when any segment was flagged."),
+    strict: bool = typer.Option(False, "--strict", help=f"Exit {int(ExitCode.FLAGGED)} when any segment was flagged (e.g. too_short, placeholder_lost, markup_moved: see the README's flags)."),
     quiet: bool = typer.Option(False, "-q", "--quiet", help="Print nothing on stderr but errors."),
     verbose: bool = typer.Option(False, "-v", "--verbose", help="One line per file on stderr."),
 ) -> None:
@@ -224,7 +252,7 @@ def translate(
         inputs = [batch.STDIN]
     jobs = batch.plan(inputs, output=output, output_dir=output_dir, format=format.value,
                       skip_existing=skip_existing, overwrite=overwrite)
-    batch.load(jobs, encoding=encoding)
+    batch.load(jobs, encoding=encoding, input_format=input_format.value, translate_keys=_keys(translate_keys))
     from it2en.api import ArticleTranslator
 
     several = len(jobs) > 1
@@ -273,23 +301,26 @@ def inspect(
     input: str = typer.Argument("-", metavar="[INPUT]", help="A file, or - for stdin."),
     as_json: bool = typer.Option(False, "--json", help="The JSON shape of -f json, without translations."),
     encoding: Optional[str] = typer.Option(None, help="Decode the input with this encoding."),
+    input_format: InputFormat = typer.Option(InputFormat.auto, "--input-format", help=INPUT_FORMAT_HELP),
+    translate_keys: Optional[str] = typer.Option(None, "--translate-keys", metavar="KEYS", help=TRANSLATE_KEYS_HELP),
 ) -> None:
-    """Show the blocks and sentences the model will see, without loading a model."""
-    from it2en import pipeline
-    from it2en.formats import text as structure
+    """Show the blocks and the plain sentences the model will see (markup removed), without a model."""
+    from it2en import formats, pipeline
     from it2en.reading import read_input
     from it2en.render import article_dict
 
     if input == "-" and _stdin_is_terminal():
         raise UsageError("no INPUT given and standard input is a terminal: name a file, or pipe text in.")
-    article = structure.parse(read_input(input, encoding=encoding), name=input)
+    article = formats.parse(read_input(input, encoding=encoding), name=input, input_format=input_format.value,
+                            translate_keys=_keys(translate_keys))
     pipeline.split_overlong(article, pipeline.estimate_tokens, pipeline.DEFAULT_SEGMENT_TOKENS)
     if as_json:
         writing.write_stream(_stdout(), json.dumps(article_dict(article), ensure_ascii=False) + "\n")
         return
     lines = []
     for number, block in enumerate(article.blocks, start=1):
-        frames = "".join(f"  {name}={value!r}" for name, value in (("prefix", block.prefix), ("suffix", block.suffix)) if value.strip())
+        frames = "".join(f"  {name}={_short(value)!r}" for name, value in (("prefix", block.prefix), ("suffix", block.suffix))
+                         if value.strip())
         lines.append(f"{number:>3} {block.kind.value}{frames}")
         for segment in block.segments:
             if segment.source:
@@ -297,6 +328,11 @@ def inspect(
                 split = "  (split)" if segment.split else ""
                 lines.append(f"      {mark} {segment.source}{split}")
     writing.write_stream(_stdout(), "\n".join(lines) + "\n")
+
+
+def _short(frame: str) -> str:
+    """A frame as ``inspect`` shows it: a page's markup before a block can be megabytes long."""
+    return frame if len(frame) <= 60 else frame[:28] + "…" + frame[-28:]
 
 
 @app.command("models")

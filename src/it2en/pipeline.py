@@ -9,12 +9,12 @@ safer decoding when a check flags it; the better attempt is kept with its flags.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Callable, Iterable
 
-from it2en.fidelity import checks, placeholders, postedit
+from it2en.fidelity import checks, markup, placeholders, postedit
 from it2en.article import Article, Block, Segment
-from it2en.engines import Translator
+from it2en.engines import Alignment, Translator, translate_aligned
 from it2en.sentences import split_long
 
 # Sentences longer than this many tokens are cut at clause boundaries before translation:
@@ -24,6 +24,9 @@ CHUNK_SENTENCES = 256
 RETRY_NO_REPEAT_NGRAM = 3
 # Segment notes that describe what was done, not a problem: they never fail --strict.
 INFO_FLAGS = frozenset({"kept_english", "split", "retried"})
+# Where the inline markup went, not how good the translation is: never retried for, never
+# weighed against a retry's flags; still a warning, and --strict fails on it.
+PLACEMENT_FLAGS = frozenset({"markup_moved"})
 
 
 @dataclass
@@ -41,6 +44,8 @@ class _Prepared:
 class _Job:
     text: str
     users: list[tuple[Article, _Prepared]] = field(default_factory=list)
+    aligned: bool = False
+    """A user carries inline markup: the engine is asked for a word alignment too."""
 
 
 def split_overlong(article: Article, count_tokens: Callable[[str], int], limit: int) -> int:
@@ -54,17 +59,47 @@ def split_overlong(article: Article, count_tokens: Callable[[str], int], limit: 
                 continue
             parts = split_long(segment.source, count_tokens, limit)
             cut += 1
+            cut_pieces = []
             for index, (text, gap) in enumerate(parts):
                 last = index == len(parts) - 1
-                pieces.append(Segment(source=text, gap=gap + (segment.gap if last else ""),
-                                      translatable=checks.is_translatable(text), split=True))
+                cut_pieces.append(Segment(source=text, gap=gap + (segment.gap if last else ""),
+                                          translatable=checks.is_translatable(text), split=True,
+                                          cut_from=segment))
+            _share_markup(segment, cut_pieces)
+            pieces.extend(cut_pieces)
         block.segments = pieces
     return cut
 
 
+def _share_markup(whole: Segment, pieces: list[Segment]) -> None:
+    """Give each piece of a cut segment its part of the inline markup and verbatim spans.
+
+    An element that runs across a cut keeps its opening on the first piece it covers and its
+    closing on the last (the other side of each part is empty), so it is still written once.
+    A verbatim span across a cut is not masked (it is still verified).
+    """
+    offsets, at = [], 0
+    for piece in pieces:  # each piece owns its source and the gap after it
+        offsets.append(at)
+        at += len(piece.source) + len(piece.gap)
+    for element in whole.markup:
+        covered = [n for n, piece in enumerate(pieces)
+                   if element.start < offsets[n] + len(piece.source) + len(piece.gap) and offsets[n] < element.end]
+        for n in covered:
+            start = min(max(element.start - offsets[n], 0), len(pieces[n].source))
+            end = min(element.end - offsets[n], len(pieces[n].source))
+            pieces[n].markup.append(replace(
+                element, start=start, end=max(start, end),
+                opening=element.opening if n == covered[0] else "",
+                closing=element.closing if n == covered[-1] else ""))
+    for piece, offset in zip(pieces, offsets):
+        piece.verbatim = [(s - offset, e - offset) for s, e in whole.verbatim
+                          if offset <= s and e <= offset + len(piece.source)]
+
+
 def _prepare(block: Block, segment: Segment, shouting: bool) -> _Prepared:
     text = postedit.to_sentence_case(segment.source) if shouting else segment.source
-    return _Prepared(segment, placeholders.protect(text), shouting, block.source)
+    return _Prepared(segment, placeholders.protect(text, segment.verbatim), shouting, block.source)
 
 
 def _finish(prepared: _Prepared, raw: str) -> tuple[str, list[str]]:
@@ -114,11 +149,14 @@ def translate_articles(
                     segment.flags.append("split")
                 if checks.looks_english(segment.source):
                     segment.target = segment.source
+                    for element in segment.markup:  # the source's own places
+                        element.target_start, element.target_end = element.start, element.end
                     segment.flags.append("kept_english")
                     continue
                 prepared = _prepare(block, segment, shouting)
                 job = jobs.setdefault(prepared.protected.text, _Job(prepared.protected.text))
                 job.users.append((article, prepared))
+                job.aligned = job.aligned or bool(segment.markup)
                 needed.add(job.text)
         pending[id(article)] = len(needed)
     for article in articles:
@@ -128,12 +166,12 @@ def translate_articles(
     on_progress(0, len(ordered))
     for start in range(0, len(ordered), chunk_sentences):
         chunk = ordered[start : start + chunk_sentences]
-        outputs = engine.translate([job.text for job in chunk])
-        flagged = [job for job, raw in zip(chunk, outputs, strict=True) if _apply(job, raw)]
+        outputs = _translate(engine, chunk)
+        flagged = [job for job, (raw, alignment) in zip(chunk, outputs, strict=True) if _apply(job, raw, alignment)]
         if flagged:
-            retried = engine.translate([job.text for job in flagged], no_repeat_ngram_size=RETRY_NO_REPEAT_NGRAM)
-            for job, raw in zip(flagged, retried, strict=True):
-                _apply(job, raw, retry=True)
+            retried = _translate(engine, flagged, no_repeat_ngram_size=RETRY_NO_REPEAT_NGRAM)
+            for job, (raw, alignment) in zip(flagged, retried, strict=True):
+                _apply(job, raw, alignment, retry=True)
         on_progress(start + len(chunk), len(ordered))
         for job in chunk:
             for article in {id(a): a for a, _ in job.users}.values():
@@ -143,7 +181,24 @@ def translate_articles(
     return articles
 
 
-def _apply(job: _Job, raw: str, *, retry: bool = False) -> bool:
+def _translate(engine: Translator, jobs: list[_Job], **options: int) -> list[tuple[str, Alignment | None]]:
+    """The engine's answer for each job, in order; with a word alignment for jobs that need one.
+
+    Plain sentences go through ``engine.translate`` as always: only sentences with inline
+    markup pay for the alignment."""
+    answers: dict[int, tuple[str, Alignment | None]] = {}
+    plain = [job for job in jobs if not job.aligned]
+    marked = [job for job in jobs if job.aligned]
+    if plain:
+        for job, raw in zip(plain, engine.translate([job.text for job in plain], **options), strict=True):
+            answers[id(job)] = (raw, None)
+    if marked:
+        for job, answer in zip(marked, translate_aligned(engine, [job.text for job in marked], **options), strict=True):
+            answers[id(job)] = answer
+    return [answers[id(job)] for job in jobs]
+
+
+def _apply(job: _Job, raw: str, alignment: Alignment | None = None, *, retry: bool = False) -> bool:
     """Put one model answer into every segment that asked for it; True if any was flagged.
 
     On a retry, a segment takes the new answer only if its checks come out better.
@@ -153,15 +208,43 @@ def _apply(job: _Job, raw: str, *, retry: bool = False) -> bool:
         target, flags = _finish(prepared, raw)
         segment = prepared.segment
         info = [f for f in segment.flags if f in INFO_FLAGS]
+        taken = True
         if retry:
-            old = [f for f in segment.flags if f not in INFO_FLAGS]
-            if checks.score(flags) < checks.score(old):
+            old = [f for f in segment.flags if f not in INFO_FLAGS and f not in PLACEMENT_FLAGS]
+            taken = checks.score(flags) < checks.score(old)
+            if taken:
                 segment.target, segment.flags = target, info + flags
             segment.flags.append("retried")
         else:
             segment.target, segment.flags = target, info + flags
+        if taken and segment.markup:
+            _place_markup(prepared, raw, alignment)
         flagged = flagged or bool(flags)
     return flagged
+
+
+def _place_markup(prepared: _Prepared, raw: str, alignment: Alignment | None) -> None:
+    """Set the target offsets of the segment's inline elements (``markup_moved`` if by rule).
+
+    The engine aligned the words of the masked sentence with those of its raw answer; both are
+    mapped onto the plain source and the final target (placeholders restored, punctuation and
+    quotes post-edited) first. A target too short to hold every element leaves the segment
+    untranslated, its markup where the source has it, and flagged.
+    """
+    segment = prepared.segment
+    projected = None
+    if alignment is not None:
+        projected = markup.project_alignment(
+            alignment,
+            markup.map_words(prepared.protected.text.split(), segment.source.split()),
+            markup.map_words(raw.split(), segment.target.split()),
+        )
+    try:
+        segment.markup, moved = markup.transfer_markup(segment.source, segment.markup, segment.target, projected)
+    except markup.MarkupTransferError:
+        segment.target, moved = None, True
+    if moved:
+        segment.flags.append("markup_moved")
 
 
 def estimate_tokens(text: str) -> int:

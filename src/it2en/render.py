@@ -40,6 +40,10 @@ def _block_text(block: Block) -> str:
 
 def render_text(article: Article, meta: OutputMeta) -> str:
     """The input's layout, character for character, with the translated words."""
+    if article.format != "text":  # Markdown and HTML are written back in their own format
+        from it2en.formats import render
+
+        return render(article)
     return article.leading + "".join(_block_text(b) + b.separator for b in article.blocks)
 
 
@@ -53,14 +57,22 @@ _LINE_BREAK = re.compile(r"[ \t]*(\r\n|\n|\r)")
 
 
 def render_markdown(article: Article, meta: OutputMeta) -> str:
-    """Markdown: headline ``#``, headings ``##``, quotes ``>``, standfirst in bold, line breaks kept."""
+    """Markdown: headline ``#``, headings ``##``, quotes ``>``, standfirst in bold, line breaks kept.
+
+    Markdown input is already Markdown: it is written back as it came. HTML input gives the
+    plain sentences of each block, marked by kind.
+    """
+    if article.format == "markdown":
+        return render_text(article, meta)
     newline = _newline(article)
     parts = []
     for index, block in enumerate(article.blocks):
         text = _block_text(block).strip()
+        if article.format != "text":
+            text = " ".join(s.target if s.target is not None else s.source for s in block.segments if s.source)
         if not text:
             continue
-        if not _HAS_MARKDOWN.match(block.prefix):
+        if article.format != "text" or not _HAS_MARKDOWN.match(block.prefix):
             marker = _MARKDOWN_PREFIX.get(block.kind, "")
             if block.kind is BlockKind.STANDFIRST and not block.prefix.endswith(("**", "__")):
                 text = f"**{text}**"
@@ -82,9 +94,12 @@ def render_bilingual(article: Article, meta: OutputMeta) -> str:
     parts = []
     for block in article.blocks:
         english = _block_text(block).strip()
+        italian = (block.prefix + block.source + block.suffix).strip()
+        if article.format != "text":  # Markdown, HTML: the plain sentences, without the markup
+            english = " ".join(s.target if s.target is not None else s.source for s in block.segments if s.source)
+            italian = " ".join(s.source for s in block.segments if s.source)
         if not english:
             continue
-        italian = (block.prefix + block.source + block.suffix).strip()
         if any(s.translatable for s in block.segments):
             quoted = newline.join("> " + line.strip() for line in _LINE_BREAK.split(italian)[::2])
             parts.append(quoted + newline + newline + english)
@@ -96,6 +111,8 @@ def render_bilingual(article: Article, meta: OutputMeta) -> str:
 def article_dict(article: Article, meta: OutputMeta | None = None) -> dict:
     """The JSON shape of DESIGN.md; without ``meta`` (``inspect``), no targets and no model."""
     data: dict = {"source": article.name}
+    if article.format != "text":
+        data["format"] = article.format
     if meta is not None:
         data["model"] = {"name": meta.model_name, "revision": meta.model_revision}
     blocks = []
@@ -110,15 +127,30 @@ def article_dict(article: Article, meta: OutputMeta | None = None) -> dict:
                 continue
             item = {"source": segment.source, "translate": segment.translatable}
             if meta is not None:
-                item["target"] = segment.output
+                # Markdown/HTML: the plain translation, which the markup offsets refer to
+                plain = segment.target if segment.target is not None else segment.source
+                item["target"] = segment.output if article.format == "text" else plain
                 item["flags"] = list(segment.flags)
             if segment.split:
                 item["split"] = True
+            if segment.markup:
+                item["markup"] = [_markup_dict(m, meta is not None) for m in segment.markup]
+            if segment.verbatim:
+                item["verbatim"] = [list(span) for span in segment.verbatim]
             segments.append(item)
         entry["segments"] = segments
         blocks.append(entry)
     data["blocks"] = blocks
     return data
+
+
+def _markup_dict(element, translated: bool) -> dict:
+    """An inline element: its offsets in the plain ``source`` (and ``target``), its markup."""
+    entry = {"kind": element.kind, "start": element.start, "end": element.end,
+             "opening": element.opening, "closing": element.closing}
+    if translated:
+        entry["target_start"], entry["target_end"] = element.target_start, element.target_end
+    return entry
 
 
 def render_json(article: Article, meta: OutputMeta) -> str:

@@ -223,11 +223,43 @@ class CTranslate2Translator:
                     results[index] = self._detokenize(tokens)
         return results
 
+    def translate_aligned(self, sentences: list[str], *, no_repeat_ngram_size: int = 0
+                          ) -> list[tuple[str, list[tuple[int, int]]]]:
+        """:meth:`translate`, plus each translation's word alignment from the attention
+        CTranslate2 returns (``return_attention=True``); same batches, same caps."""
+        from it2en.engines.alignment import attention_alignment
+
+        if not sentences:
+            return []
+        encoded = [self._encode(text) for text in sentences]
+        results: list[tuple[str, list[tuple[int, int]]]] = [("", [])] * len(sentences)
+        with library_output(self.quiet):
+            lengths = [len(tokens) for tokens in encoded]
+            for batch in plan_batches(lengths, self.batch_tokens, self.generation.max_new_tokens):
+                sources = [encoded[i] for i in batch]
+                outputs = self._translate_tokens_aligned(sources, no_repeat_ngram_size)
+                for index, (tokens, attention) in zip(batch, outputs):
+                    text = self._detokenize(tokens)
+                    results[index] = (text, attention_alignment(attention, encoded[index], tokens,
+                                                                sentences[index], text))
+        return results
+
     def _translate_tokens(self, sources: list[list[str]], no_repeat_ngram_size: int = 0) -> list[list[str]]:
         """Target tokens for one batch of tokenised sources (``</s>`` not included)."""
-        longest = max(len(tokens) for tokens in sources)
+        results = self._translator.translate_batch(sources, **self._decoding(sources, no_repeat_ngram_size))
+        return [result.hypotheses[0] for result in results]
+
+    def _translate_tokens_aligned(self, sources: list[list[str]], no_repeat_ngram_size: int = 0
+                                  ) -> list[tuple[list[str], list[list[float]]]]:
+        """:meth:`_translate_tokens` with each hypothesis' attention rows (one per token)."""
         results = self._translator.translate_batch(
-            sources,
+            sources, **self._decoding(sources, no_repeat_ngram_size), return_attention=True)
+        return [(result.hypotheses[0], result.attention[0]) for result in results]
+
+    def _decoding(self, sources: list[list[str]], no_repeat_ngram_size: int) -> dict:
+        """``translate_batch`` options for one batch: both paths decode alike."""
+        longest = max(len(tokens) for tokens in sources)
+        return dict(
             beam_size=self.generation.beams,
             max_decoding_length=self.max_decoding_length(longest),
             max_batch_size=0,  # planned already (plan_batches): CTranslate2 must not cut it again
@@ -235,7 +267,6 @@ class CTranslate2Translator:
             num_hypotheses=1,
             return_scores=False,
         )
-        return [result.hypotheses[0] for result in results]
 
     def _detokenize(self, tokens: list[str]) -> str:
         pieces = [token for token in tokens if token not in SPECIAL_TOKENS]

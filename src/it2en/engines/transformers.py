@@ -264,8 +264,65 @@ class TransformersTranslator:
                     results[index] = text
         return results
 
+    def translate_aligned(self, sentences: list[str], *, no_repeat_ngram_size: int = 0
+                          ) -> list[tuple[str, list[tuple[int, int]]]]:
+        """:meth:`translate`, plus each translation's word alignment from the cross-attention
+        ``generate`` returns (the last layer's first head, on the beam that made each token,
+        as CTranslate2 returns it); same batches, same caps."""
+        from it2en.engines.alignment import attention_alignment
+
+        if not sentences:
+            return []
+        with library_output(self.quiet):
+            encoded = [self._encode(text) for text in sentences]
+            results: list[tuple[str, list[tuple[int, int]]]] = [("", [])] * len(sentences)
+            lengths = [len(ids) for ids in encoded]
+            for batch in plan_batches(lengths, self.batch_tokens, self.generation.max_new_tokens):
+                rows = self._generate_ids_aligned([encoded[i] for i in batch], no_repeat_ngram_size)
+                for index, (ids, attention) in zip(batch, rows):
+                    text = self._decode([ids])[0]
+                    results[index] = (text, attention_alignment(
+                        attention, self._tokenizer.convert_ids_to_tokens(encoded[index]),
+                        self._tokenizer.convert_ids_to_tokens(ids), sentences[index], text))
+        return results
+
     def _generate_ids(self, batch: list[list[int]], no_repeat_ngram_size: int = 0) -> list[list[int]]:
         """Generated token ids for one batch of tokenised sources (start token dropped)."""
+        output = self._generate_output(batch, no_repeat_ngram_size)
+        sequences = output if isinstance(output, self._torch.Tensor) else output.sequences
+        return [row[1:].tolist() for row in sequences.cpu()]
+
+    def _generate_ids_aligned(self, batch: list[list[int]], no_repeat_ngram_size: int = 0
+                              ) -> list[tuple[list[int], list[list[float]]]]:
+        """:meth:`_generate_ids` with one attention row per generated token (over the source).
+
+        The cross-attentions of step ``t`` hold every live beam; ``beam_indices[row, t]`` names
+        the beam that produced the kept hypothesis' token ``t``. Attention weights need the
+        eager attention code (SDPA does not return them): it is switched on for this call only.
+        """
+        model = self._model
+        previous = model.config._attn_implementation
+        model.set_attn_implementation("eager")
+        try:
+            output = self._generate_output(batch, no_repeat_ngram_size,
+                                           output_attentions=True, return_dict_in_generate=True)
+        finally:
+            model.set_attn_implementation(previous)
+        beams = getattr(output, "beam_indices", None)
+        rows = []
+        for row, sequence in enumerate(output.sequences.cpu()):
+            ids = sequence[1:].tolist()
+            attention = []
+            for step in range(min(len(ids), len(output.cross_attentions))):
+                beam = row if beams is None else int(beams[row, step])
+                if beam < 0:
+                    break
+                attention.append(output.cross_attentions[step][-1][beam, 0, -1, : len(batch[row])].float().tolist())
+            rows.append((ids, attention))
+        return rows
+
+    def _generate_output(self, batch: list[list[int]], no_repeat_ngram_size: int = 0, **extra: Any) -> Any:
+        """``generate`` on one batch of tokenised sources, with ``extra`` options."""
         torch = self._torch
         longest = max(len(ids) for ids in batch)
         input_ids = torch.full((len(batch), longest), self._pad_id, dtype=torch.long)
@@ -279,7 +336,7 @@ class TransformersTranslator:
             keyword, factory = self._beam_cache
             cache[keyword] = factory()
         with torch.inference_mode():
-            output = self._model.generate(
+            return self._model.generate(
                 input_ids=input_ids.to(self.device),
                 attention_mask=attention_mask.to(self.device),
                 generation_config=config,
@@ -290,12 +347,13 @@ class TransformersTranslator:
                 num_return_sequences=1,
                 do_sample=False,
                 **cache,
+                **extra,
             )
-        sequences = output if isinstance(output, torch.Tensor) else output.sequences
-        return [row[1:].tolist() for row in sequences.cpu()]
 
     def _generate(self, batch: list[list[int]], no_repeat_ngram_size: int) -> list[str]:
-        ids = self._generate_ids(batch, no_repeat_ngram_size)
+        return self._decode(self._generate_ids(batch, no_repeat_ngram_size))
+
+    def _decode(self, ids: list[list[int]]) -> list[str]:
         return self._tokenizer.batch_decode(
             ids,
             skip_special_tokens=True,

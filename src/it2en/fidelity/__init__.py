@@ -1,3 +1,3 @@
-"""What keeps a translation faithful: placeholders, post-editing, checks and flags.
+"""What keeps a translation faithful: placeholders, post-editing, inline markup transfer, checks and flags.
 
 Nothing here knows about files or engines."""

@@ -46,6 +46,7 @@ Order with ALL-CAPS headlines: the pipeline sentence-cases first and masks secon
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 __all__ = ["Protected", "protect", "restore", "verbatim_spans", "masked_spans"]
@@ -102,7 +103,7 @@ class Protected:
     """The masked spans, in order of appearance: ``tokens[i]`` stands for ``originals[i]``."""
     tokens: list[str] = field(default_factory=list)
     kinds: list[str] = field(default_factory=list)
-    """``url``, ``email``, ``handle``, ``hashtag`` or ``number``, one per original."""
+    """``url``, ``email``, ``handle``, ``hashtag``, ``number`` or ``verbatim``, one per original."""
     letter: str = "X"
 
 
@@ -151,12 +152,15 @@ def _token_pattern(letter: str) -> re.Pattern[str]:
     return re.compile(r"(?<![A-Za-z])" + letter + r"[ \-_]?(\d+)(?!\d)", re.IGNORECASE)
 
 
-def protect(sentence: str) -> Protected:
+def protect(sentence: str, extra: Sequence[tuple[int, int]] = ()) -> Protected:
     """Mask URLs, e-mail addresses, @handles, #hashtags and Italian-format numbers.
 
+    ``extra``: more ``(start, end)`` spans to mask, of kind ``verbatim`` (a Markdown or HTML
+    sentence's inline code, autolinks, images: ``Segment.verbatim``); a span found here that
+    overlaps one of them is left to it.
     ``restore(protect(s).text, protect(s)) == (s, [])`` for every string ``s``.
     """
-    spans = masked_spans(sentence)
+    spans = _with_extra(masked_spans(sentence), extra)
     if not spans:
         return Protected(sentence)
     letter = _free_letter(sentence)
@@ -181,6 +185,14 @@ def protect(sentence: str) -> Protected:
     if restore(masked, result) != (sentence, []):
         return Protected(sentence)
     return result
+
+
+def _with_extra(spans: list[tuple[int, int, str]], extra: Sequence[tuple[int, int]]) -> list[tuple[int, int, str]]:
+    if not extra:
+        return spans
+    added = [(start, end, "verbatim") for start, end in extra if end > start]
+    kept = [s for s in spans if not any(s[0] < end and start < s[1] for start, end, _ in added)]
+    return sorted(kept + added)
 
 
 def _free_letter(sentence: str) -> str:

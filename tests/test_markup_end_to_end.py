@@ -1,0 +1,87 @@
+"""Invariant 3 on real runs of the CLI: a translated Markdown or HTML article parses to the
+same tree as its source, apart from text (engines that change every word, and the tiny model);
+with the identity engine the output is the input, byte for byte."""
+
+from __future__ import annotations
+
+import pytest
+from conftest import MARKDOWN_SOURCES
+from markup_cases import HTML_CASES, MARKDOWN_CASES, html_tree, markdown_tree
+
+from it2en import formats
+from it2en.engines import IdentityTranslator
+
+
+class Shout:
+    """Upper-cases every word: the translation differs, word order and lengths stay."""
+
+    name = "shout"
+
+    def translate(self, sentences, **kwargs):
+        return [s.upper() for s in sentences]
+
+
+class Reverse:
+    """Reverses the word order: every inline element must follow its words elsewhere."""
+
+    name = "reverse"
+
+    def translate(self, sentences, **kwargs):
+        return [" ".join(reversed(s.split(" "))) for s in sentences]
+
+
+CASES = {path.name: path.read_text(encoding="utf-8") for path in MARKDOWN_SOURCES}
+CASES.update({f"{name}.md": text for name, text in MARKDOWN_CASES.items()})
+CASES.update({f"{name}.html": text for name, text in HTML_CASES.items()})
+
+
+def tree(name: str, text: str):
+    return html_tree(text) if name.endswith(".html") else markdown_tree(text)
+
+
+@pytest.mark.parametrize("engine", [IdentityTranslator(), Shout(), Reverse()], ids=lambda e: e.name)
+def test_every_case_keeps_its_tree_through_the_cli(engine_cli, tmp_path, engine):
+    (tmp_path / "in").mkdir()
+    for name, text in CASES.items():
+        with open(tmp_path / "in" / name, "w", encoding="utf-8", newline="") as file:
+            file.write(text)
+    result = engine_cli(engine, "in", "-d", "out", "-q")
+    assert result.exit_code == 0, result.output
+    for name, text in CASES.items():
+        with open(tmp_path / "out" / name.replace(".", ".en.", 1), encoding="utf-8", newline="") as file:
+            output = file.read()
+        if engine.name == "identity":
+            assert output == text, name
+        else:
+            assert tree(name, output) == tree(name, text), name
+
+
+def test_tiny_model_keeps_markdown_and_html_trees(translate_cli, tmp_path):
+    names = ["link_in_bold_in_list.md", "nested_emphasis.md", "fragment.html"]  # short: the tiny model runs to its cap
+    for name in names:
+        (tmp_path / name).write_text(CASES[name], encoding="utf-8")
+    result = translate_cli(*names, "-d", "out", "-q")
+    assert result.exit_code == 0, result.output
+    for name in names:
+        output = (tmp_path / "out" / name.replace(".", ".en.", 1)).read_text(encoding="utf-8")
+        assert output != CASES[name]
+        assert tree(name, output) == tree(name, CASES[name]), name
+
+
+@pytest.mark.parametrize("fmt", ["markdown", "html"])
+def test_a_sentence_cut_for_length_comes_back_as_written(fmt):
+    import textwrap
+
+    from it2en.api import ArticleTranslator
+
+    long = " ".join(f"la parola &amp; il *numero* {i}, e poi" for i in range(120)) + " fine."
+    source = "Prima frase.\n" + textwrap.fill(long, 70) + " Dopo.\n"
+    if fmt == "html":
+        source = "<p>" + source.replace("*numero*", "<em>numero</em>") + "</p>\n"
+    translator = ArticleTranslator(engine=IdentityTranslator())
+    article = translator.translate_article(formats.parse(source, input_format=fmt))
+    assert any(s.split for s in article.segments())  # the pipeline did cut it
+    assert translator.render(article) == source
+    name = "x.html" if fmt == "html" else "x.md"
+    shouted = ArticleTranslator(engine=Shout()).translate_text(source, input_format=fmt)
+    assert tree(name, shouted) == tree(name, source)
