@@ -273,13 +273,8 @@ class _Transfer:
             middle = (words[0] + words[-1]) / 2 if words else 0
             nearest = min(self.links, key=lambda i: (abs(i - middle), i))
             return min(self.links[nearest])
-        position = self.markup_position(words)
-        return position * max(0, len(self.tgt_words) - 1)
-
-    def markup_position(self, words: list[int]) -> float:
-        if not words or len(self.src_words) < 2:
-            return 0.0
-        return words[0] / (len(self.src_words) - 1)
+        proportional = words[0] / (len(self.src_words) - 1) if words and len(self.src_words) > 1 else 0.0
+        return proportional * max(0, len(self.tgt_words) - 1)
 
     def _share(self, group: list[int], region: tuple[int, int]) -> dict[int, tuple[int, int]]:
         """Siblings that do not fit by alignment or rule: the region cut in source order."""
