@@ -85,6 +85,10 @@ class Segment:
     verbatim: list[tuple[int, int]] = field(default_factory=list)
     """Spans of ``source`` the model must not touch (inline code, autolinks, an image inside a
     sentence, inline HTML without text): masked by placeholders like URLs, put back verbatim."""
+    conversions: list[tuple[str, str]] = field(default_factory=list)
+    """Numbers written the English way in the target, as ``(source form, English form)``."""
+    glossary: list[tuple[str, str]] = field(default_factory=list)
+    """Glossary entries applied, as ``(it, en)``; an empty ``en`` means kept as is."""
 
     @property
     def marked_source(self) -> str:

@@ -10,12 +10,16 @@ safer decoding when a check flags it; the better attempt is kept with its flags.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Callable, Iterable
+from typing import TYPE_CHECKING, Callable, Iterable
 
-from it2en.fidelity import checks, placeholders, postedit
+from it2en.fidelity import checks, numbers, placeholders, postedit, rescue
+from it2en.fidelity import glossary as glossary_module
 from it2en.article import Article, Block, Segment
 from it2en.engines import Translator
 from it2en.sentences import split_long
+
+if TYPE_CHECKING:
+    from it2en.fidelity.glossary import Glossary
 
 # Sentences longer than this many tokens are cut at clause boundaries before translation:
 # half of opus-mt's 512-position limit, past which its output degrades and the cap bites.
@@ -35,6 +39,11 @@ class _Prepared:
     shouting: bool
     context: str
     """The block's text: the quotation style to follow when the segment shows none itself."""
+    keep_number_format: bool = False
+    glossary: list[tuple[str, str]] = field(default_factory=list)
+    """The glossary entries applied to this segment, as ``(it, en)`` (``en`` empty: kept as is)."""
+    lost_tokens: list[int] = field(default_factory=list)
+    """The placeholder tokens (by number) missing from the kept attempt: the rescue's work."""
 
 
 @dataclass
@@ -62,9 +71,27 @@ def split_overlong(article: Article, count_tokens: Callable[[str], int], limit: 
     return cut
 
 
-def _prepare(block: Block, segment: Segment, shouting: bool) -> _Prepared:
+def _prepare(block: Block, segment: Segment, shouting: bool, *, glossary: Glossary | None = None,
+             keep_number_format: bool = False) -> _Prepared:
     text = postedit.to_sentence_case(segment.source) if shouting else segment.source
-    return _Prepared(segment, placeholders.protect(text), shouting, block.source)
+    matches = glossary.find(text) if glossary is not None else []
+    protected = placeholders.protect(text, english_numbers=not keep_number_format,
+                                     terms=[m.span for m in matches])
+    applied = [m.entry.pair for m in matches] if protected.tokens else []
+    segment.conversions = [(o, r) for o, r, k in zip(protected.originals, protected.restored, protected.kinds)
+                           if k == "number" and o != r]
+    segment.glossary = list(dict.fromkeys(applied))
+    return _Prepared(segment, protected, shouting, block.source, keep_number_format, segment.glossary)
+
+
+def annotate(article: Article, *, glossary: Glossary | None = None, keep_number_format: bool = False) -> None:
+    """Record on every translatable segment the number conversions and glossary entries that
+    translation will apply, without translating (``inspect``)."""
+    for block in article.blocks:
+        shouting = postedit.is_shouting(block.source)
+        for segment in block.segments:
+            if segment.translatable and not checks.looks_english(segment.source):
+                _prepare(block, segment, shouting, glossary=glossary, keep_number_format=keep_number_format)
 
 
 def _finish(prepared: _Prepared, raw: str) -> tuple[str, list[str]]:
@@ -77,7 +104,14 @@ def _finish(prepared: _Prepared, raw: str) -> tuple[str, list[str]]:
         text = postedit.to_upper(text)
     text = postedit.match_final_punctuation(source, text)
     text = postedit.match_quote_style(source, text, context=prepared.context)
-    flags = checks.check_translation(source, text, verbatim=placeholders.verbatim_spans(source))
+    text = postedit.close_quotation(source, text)
+    if prepared.glossary:
+        text = glossary_module.capitalise_start(text, [en for _, en in prepared.glossary])
+    put_back = dict(zip(prepared.protected.originals, prepared.protected.restored))
+    verbatim = [put_back.get(span, span) for span in placeholders.verbatim_spans(source)]
+    flags = checks.check_translation(source, text, verbatim=verbatim)
+    if numbers.mismatch(source, text, target_italian=prepared.keep_number_format):
+        flags.append("number_mismatch")
     if lost and "placeholder_lost" not in flags:
         flags.append("placeholder_lost")
     if junk and "junk_appended" not in flags:
@@ -93,10 +127,14 @@ def translate_articles(
     on_article_done: Callable[[Article], None] = lambda article: None,
     on_progress: Callable[[int, int], None] = lambda done, total: None,
     chunk_sentences: int = CHUNK_SENTENCES,
+    glossary: Glossary | None = None,
+    keep_number_format: bool = False,
 ) -> list[Article]:
     """Translate the articles in place; call ``on_article_done`` as each one completes.
 
-    ``on_progress(done, total)`` counts unique sentences sent to the engine.
+    ``on_progress(done, total)`` counts unique sentences sent to the engine. ``glossary``: the
+    user's terms, masked and put back in English; ``keep_number_format``: numbers keep the
+    source's form instead of the English one.
     """
     articles = list(articles)
     count_tokens = getattr(engine, "count_tokens", estimate_tokens)
@@ -116,7 +154,8 @@ def translate_articles(
                     segment.target = segment.source
                     segment.flags.append("kept_english")
                     continue
-                prepared = _prepare(block, segment, shouting)
+                prepared = _prepare(block, segment, shouting, glossary=glossary,
+                                    keep_number_format=keep_number_format)
                 job = jobs.setdefault(prepared.protected.text, _Job(prepared.protected.text))
                 job.users.append((article, prepared))
                 needed.add(job.text)
@@ -134,6 +173,7 @@ def translate_articles(
             retried = engine.translate([job.text for job in flagged], no_repeat_ngram_size=RETRY_NO_REPEAT_NGRAM)
             for job, raw in zip(flagged, retried, strict=True):
                 _apply(job, raw, retry=True)
+            _rescue([job for job in flagged if any(p.lost_tokens for _, p in job.users)], engine)
         on_progress(start + len(chunk), len(ordered))
         for job in chunk:
             for article in {id(a): a for a, _ in job.users}.values():
@@ -153,15 +193,47 @@ def _apply(job: _Job, raw: str, *, retry: bool = False) -> bool:
         target, flags = _finish(prepared, raw)
         segment = prepared.segment
         info = [f for f in segment.flags if f in INFO_FLAGS]
+        lost = _lost_tokens(prepared.protected, raw)
         if retry:
             old = [f for f in segment.flags if f not in INFO_FLAGS]
             if checks.score(flags) < checks.score(old):
                 segment.target, segment.flags = target, info + flags
+                prepared.lost_tokens = lost
             segment.flags.append("retried")
         else:
             segment.target, segment.flags = target, info + flags
+            prepared.lost_tokens = lost
         flagged = flagged or bool(flags)
     return flagged
+
+
+def _lost_tokens(protected: placeholders.Protected, raw: str) -> list[int]:
+    found = set(placeholders.token_indices(raw, protected.letter)) if protected.tokens else set()
+    return [i for i in range(1, len(protected.tokens) + 1) if i not in found]
+
+
+def _rescue(jobs: list[_Job], engine: Translator) -> None:
+    """Segments whose kept attempt still lacks a placeholder: translate around the lost spans
+    (``fidelity.rescue``), keep that, and flag it ``placeholder_rescued``/``glossary_rescued``."""
+    if not jobs:
+        return
+    items = []
+    for job in jobs:
+        lost = set().union(*(p.lost_tokens for _, p in job.users))
+        items.append((job.text, job.users[0][1].protected.letter, lost))
+    raws = rescue.translate_around(items, engine.translate)
+    for job, raw in zip(jobs, raws, strict=True):
+        for _, prepared in job.users:
+            if not prepared.lost_tokens or _lost_tokens(prepared.protected, raw):
+                continue
+            target, flags = _finish(prepared, raw)
+            kinds = {prepared.protected.kinds[i - 1] for i in prepared.lost_tokens}
+            marks = (["placeholder_rescued"] if kinds - {"glossary"} else []) + (
+                ["glossary_rescued"] if "glossary" in kinds else [])
+            segment = prepared.segment
+            info = [f for f in segment.flags if f in INFO_FLAGS]
+            segment.target, segment.flags = target, info + flags + marks
+            prepared.lost_tokens = []
 
 
 def estimate_tokens(text: str) -> int:

@@ -114,6 +114,10 @@ def article_dict(article: Article, meta: OutputMeta | None = None) -> dict:
                 item["flags"] = list(segment.flags)
             if segment.split:
                 item["split"] = True
+            if segment.conversions:
+                item["numbers"] = [{"source": s, "english": e} for s, e in segment.conversions]
+            if segment.glossary:
+                item["glossary"] = [{"it": it, "en": en} for it, en in segment.glossary]
             segments.append(item)
         entry["segments"] = segments
         blocks.append(entry)
