@@ -205,3 +205,22 @@ def test_inspect_shows_glossary_entries_and_number_conversions(tmp_path: Path, m
     (segment,) = data["blocks"][0]["segments"]
     assert segment["glossary"] == [{"it": "Protezione Civile", "en": "Civil Protection Department"}]
     assert segment["numbers"] == [{"source": "17.500", "english": "17,500"}]
+
+
+def test_a_term_wins_over_an_acronym_but_never_cuts_into_a_link():
+    from it2en.fidelity.placeholders import protect
+
+    terms = Glossary([Entry("Sanità", "Health"), Entry("CNR", "National Research Council")])
+    text = "Vedi www.esempio.it/Sanità e il CNR della Sanità."
+    protected = protect(text, terms=[m.span for m in terms.find(text)])
+    assert protected.originals == ["www.esempio.it/Sanità", "CNR", "Sanità"]
+    assert protected.kinds == ["url", "glossary", "glossary"]
+    assert protected.restored == ["www.esempio.it/Sanità", "National Research Council", "Health"]
+
+
+def test_a_term_with_a_number_in_it_loses_no_number():
+    terms = Glossary([Entry("Legge 104", "Disability Act")])
+    data = _translate("La Legge 104 tutela 17.500 persone.\n", terms)
+    (segment,) = data["blocks"][0]["segments"]
+    assert segment["target"] == "La Disability Act tutela 17,500 persone."
+    assert "placeholder_lost" not in segment["flags"] and "number_mismatch" not in segment["flags"]

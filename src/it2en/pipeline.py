@@ -77,7 +77,8 @@ def _prepare(block: Block, segment: Segment, shouting: bool, *, glossary: Glossa
     matches = glossary.find(text) if glossary is not None else []
     protected = placeholders.protect(text, english_numbers=not keep_number_format,
                                      terms=[m.span for m in matches])
-    applied = [m.entry.pair for m in matches] if protected.tokens else []
+    masked = {o for o, k in zip(protected.originals, protected.kinds) if k == "glossary"}
+    applied = [m.entry.pair for m in matches if m.text in masked]
     segment.conversions = [(o, r) for o, r, k in zip(protected.originals, protected.restored, protected.kinds)
                            if k == "number" and o != r]
     segment.glossary = list(dict.fromkeys(applied))
@@ -107,16 +108,31 @@ def _finish(prepared: _Prepared, raw: str) -> tuple[str, list[str]]:
     text = postedit.close_quotation(source, text)
     if prepared.glossary:
         text = glossary_module.capitalise_start(text, [en for _, en in prepared.glossary])
+    plain_source, plain_target = _without_terms(prepared, text)
     put_back = dict(zip(prepared.protected.originals, prepared.protected.restored))
-    verbatim = [put_back.get(span, span) for span in placeholders.verbatim_spans(source)]
+    verbatim = [put_back.get(span, span) for span in placeholders.verbatim_spans(plain_source)]
+    if prepared.shouting:
+        verbatim = [postedit.to_upper(span) for span in verbatim]
     flags = checks.check_translation(source, text, verbatim=verbatim)
-    if numbers.mismatch(source, text, target_italian=prepared.keep_number_format):
+    if numbers.mismatch(plain_source, plain_target, target_italian=prepared.keep_number_format):
         flags.append("number_mismatch")
     if lost and "placeholder_lost" not in flags:
         flags.append("placeholder_lost")
     if junk and "junk_appended" not in flags:
         flags.append("junk_appended")  # removed, but said: a retry may give a cleaner sentence
     return text, flags
+
+
+def _without_terms(prepared: _Prepared, target: str) -> tuple[str, str]:
+    """The (sentence-cased) source and the target without their glossary terms, for the checks:
+    ``Legge 104`` → ``Disability Act`` loses no number."""
+    protected = prepared.protected
+    source = postedit.to_sentence_case(prepared.segment.source) if prepared.shouting else prepared.segment.source
+    for original, restored, kind in zip(protected.originals, protected.restored, protected.kinds):
+        if kind == "glossary":
+            source = source.replace(original, " ", 1)
+            target = target.replace(restored, " ", 1)
+    return source, target
 
 
 def translate_articles(

@@ -54,6 +54,8 @@ import re
 from dataclasses import dataclass, field
 from typing import Sequence
 
+from it2en.fidelity.numbers import english_form
+
 __all__ = ["Protected", "protect", "restore", "verbatim_spans", "masked_spans", "token_indices"]
 
 # Closing punctuation that ends a sentence rather than a URL or an address.
@@ -211,7 +213,8 @@ def protect(sentence: str, *, english_numbers: bool = False,
 
     ``english_numbers``: numbers come back in English form where ``numbers.english_form`` gives
     one (``17.500`` → ``17,500``). ``terms``: more spans to mask, as ``(start, end, kind,
-    replacement)`` (glossary terms); they win over the built-in kinds where they overlap.
+    replacement)`` (glossary terms); they win over an acronym or number they overlap, and are
+    dropped where they would cut into a URL, address, handle or hashtag.
     """
     spans = _with_terms(masked_spans(sentence), terms)
     if not spans:
@@ -234,8 +237,6 @@ def protect(sentence: str, *, english_numbers: bool = False,
         if start in put_back:
             replacements.append(put_back[start])
         elif kind == "number" and english_numbers:
-            from it2en.fidelity.numbers import english_form
-
             replacements.append(english_form(sentence[start:end], sentence[end:]) or sentence[start:end])
         else:
             replacements.append(sentence[start:end])
@@ -254,9 +255,12 @@ def protect(sentence: str, *, english_numbers: bool = False,
 
 def _with_terms(spans: list[tuple[int, int, str]],
                 terms: Sequence[tuple[int, int, str, str]]) -> list[tuple[int, int, str]]:
-    """The built-in spans that do not overlap an extra term, and the terms, in order."""
+    """The spans to mask: a term wins over an acronym or a number it overlaps (``CNR`` in the
+    glossary), but never cuts into a URL, an address, a handle or a hashtag (it is dropped)."""
     if not terms:
         return spans
+    links = [(s, e) for s, e, k in spans if k in ("url", "email", "handle", "hashtag")]
+    terms = [t for t in terms if not any(t[0] < e and s < t[1] for s, e in links)]
     kept = [(s, e, k) for s, e, k in spans if not any(s < te and ts < e for ts, te, _, _ in terms)]
     return sorted(kept + [(s, e, k) for s, e, k, _ in terms])
 
