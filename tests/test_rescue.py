@@ -191,3 +191,18 @@ def test_an_ellipsis_inside_a_quotation_is_not_a_sentence_end(quotation: str):
     pieces = [piece for piece, _ in split_sentences(text)]
     assert pieces == [f"Il testimone ha detto {quotation} e poi è uscito.", "Il giudice ha preso nota."]
     assert split_sentences("Aspettavo… Poi è arrivato.")[0][0] == "Aspettavo…"  # outside: an end
+
+
+def test_a_shouted_headline_is_checked_against_the_spans_the_model_saw():
+    class Translator:
+        name = "fake"
+
+        def translate(self, texts, **kwargs):
+            return ['Rome, the mayor: "enough" with the delays of the ' + DROP.findall(t)[0]
+                    if DROP.search(t) else "The text was passed." for t in texts]
+
+    text = "ROMA, IL SINDACO: «BASTA» CON I RITARDI DEL CNR\n\nIl testo è passato.\n"
+    (article,) = translate_articles([parse(text, name="a")], Translator())
+    headline = article.blocks[0].segments[0]
+    assert headline.target == "ROME, THE MAYOR: «ENOUGH» WITH THE DELAYS OF THE CNR"
+    assert "placeholder_lost" not in headline.flags  # BASTA is a shouted word, not an acronym
