@@ -9,6 +9,8 @@ os.environ["HF_HUB_OFFLINE"] = "1"
 os.environ["TRANSFORMERS_OFFLINE"] = "1"
 os.environ.setdefault("HF_HUB_DISABLE_TELEMETRY", "1")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+# No default glossary from the developer's own config folder: a test that wants one sets it.
+os.environ["IT2EN_GLOSSARY"] = ""
 
 from pathlib import Path  # noqa: E402
 

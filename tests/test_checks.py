@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 
 import pytest
 from hypothesis import given, settings
@@ -82,7 +81,7 @@ def test_flores_human_translations_are_not_flagged():
     [
         (LONG_IT, "", ["empty"]),
         (LONG_IT, "   ", ["empty"]),
-        (LONG_IT, "I don't know.", ["too_short", "stock_phrase"]),
+        (LONG_IT, "I don't know.", ["too_short", "stock_phrase", "placeholder_lost"]),  # AI, R1
         ("Come si fa, allora, a evitare le bufale?", "I don't know.", ["stock_phrase"]),
         ("Contate su di noi.", "Thank you.", ["stock_phrase"]),
         ("Questo finanziamento mira a rafforzare l'autosufficienza della Cina.", "- What?",

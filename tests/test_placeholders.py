@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 import pytest
 from hypothesis import given, settings
@@ -54,10 +53,7 @@ def test_masks_fragile_spans(sentence: str, originals: list[str], kinds: list[st
 @pytest.mark.parametrize(
     "sentence",
     [
-        "DeepSeek afferma che il suo modello R1 è stato addestrato utilizzando solo 2000 GPU H800.",
-        "NVIDIA è scesa del 13% nelle prime contrattazioni pre-mercato.",
         "Il 1° ottobre, negli anni '70, per 28mila persone.",
-        "La COVID-19 e la SMAC17 organizzata da Act!onaid Italia.",
         "Questo vale p.es. per la S.p.A. e per il n.1 della lista.",
         "Prima di tutto: i sentimenti.Queste non-notizie sempre più diffuse.",
         "Il punteggio è #1 in classifica, come da &#39;regola&#39;.",
@@ -79,7 +75,7 @@ def test_tokens_are_short_code_like_and_numbered():
 def test_token_letter_avoids_text_that_reads_like_a_token():
     protected = protect("L'autostrada A1 e la X1 di BMW, lo x 2: costano 1.000,50 €.")
     assert protected.letter not in ("X",)
-    assert protected.originals == ["1.000,50 €"]
+    assert protected.originals == ["A1", "X1", "BMW", "1.000,50 €"]
     assert restore(protected.text, protected) == (
         "L'autostrada A1 e la X1 di BMW, lo x 2: costano 1.000,50 €.", [])
 
@@ -152,7 +148,7 @@ def test_sentence_cased_headline_keeps_its_tokens_upper_case():
 def test_verbatim_spans_cover_masked_spans_numbers_and_times():
     source = ("DeepSeek afferma che il suo modello R1 è stato addestrato con 2000 GPU H800, "
               "il 13% di 1.600, negli anni '70, alle 9:30 su www.ansa.it.")
-    assert verbatim_spans(source) == ["2000", "13", "1.600", "9:30", "www.ansa.it"]
+    assert verbatim_spans(source) == ["R1", "2000", "GPU", "H800", "13", "1.600", "9:30", "www.ansa.it"]
 
 
 def test_verbatim_spans_of_corpus_article():
@@ -163,7 +159,8 @@ def test_verbatim_spans_of_corpus_article():
 
 
 def test_flores_round_trip_and_masks():
-    """Every FLORES dev sentence survives protect/restore; its Italian numbers are masked."""
+    """Every FLORES dev sentence survives protect/restore; its Italian numbers and its acronyms
+    are masked (86 lines of 997 on 2026-12-01: about 30 with numbers, the rest acronyms)."""
     lines = (CORPUS / "flores200" / "ita_Latn.dev").read_text("utf-8").splitlines()
     masked = 0
     for line in lines:
@@ -172,7 +169,7 @@ def test_flores_round_trip_and_masks():
         masked += bool(protected.originals)
         for original in protected.originals:
             assert original in verbatim_spans(line)
-    assert 25 <= masked <= 60
+    assert 60 <= masked <= 120
 
 
 # ----------------------------------------------------------------------------- properties

@@ -185,6 +185,7 @@ def test_a_headline_in_capitals_comes_back_in_capitals(translate_cli, tmp_path):
 
 VERBATIM = ["https://www.esempio.it/pagina?id=3&x=1", "mario.rossi@esempio.it", "@MarioRossi",
             "#Italia2024", "1.000,50 €", "5,9%", "17.500"]
+ENGLISH = VERBATIM[:4] + ["€1,000.50", "5.9%", "17,500"]  # numbers come back in English form
 SENTENCE = ("Leggi https://www.esempio.it/pagina?id=3&x=1 o scrivi a mario.rossi@esempio.it, segui @MarioRossi "
             "e #Italia2024: costa 1.000,50 € con il 5,9% in più su 17.500 copie.")
 
@@ -199,19 +200,21 @@ def test_urls_addresses_handles_and_amounts_come_back_verbatim(engine_cli, tmp_p
         assert not any(span in seen for seen in engine.seen), span  # masked before the model
     (segment,) = segments(result)
     assert segment["target"].startswith("Read ")
-    for span in VERBATIM:
+    for span in ENGLISH:
         assert span in segment["target"], span
     assert "placeholder_lost" not in segment["flags"]
 
 
-def test_a_placeholder_the_model_drops_is_flagged(engine_cli, tmp_path):
+def test_a_placeholder_the_model_drops_is_rescued_and_flagged(engine_cli, tmp_path):
     (tmp_path / "link.txt").write_text(SENTENCE + "\n", encoding="utf-8")
     engine = Recorder(lambda s: TOKEN.sub("", s).replace("Leggi", "Read"))
     result = engine_cli(engine, "link.txt", "-f", "json")
     assert result.exit_code == 0, result.stderr
     (segment,) = segments(result)
-    assert "placeholder_lost" in segment["flags"]
-    assert any("placeholder_lost" in w for w in warnings(result.stderr))
+    assert "placeholder_rescued" in segment["flags"] and "placeholder_lost" not in segment["flags"]
+    for span in ENGLISH:
+        assert span in segment["target"], span
+    assert any("placeholder_rescued" in w for w in warnings(result.stderr))
     strict = engine_cli(engine, "link.txt", "--strict", "-q")
     assert strict.exit_code == ExitCode.FLAGGED
 

@@ -19,6 +19,8 @@ from it2en import formats
 from it2en.article import Article
 from it2en.engines import Translator
 from it2en.errors import It2enError
+from it2en.fidelity.glossary import Glossary
+from it2en.fidelity.glossary import load as load_glossary
 from it2en.render import WRITERS, OutputMeta
 
 
@@ -35,11 +37,15 @@ class ArticleTranslator:
         quiet: bool = True,
         notify: Callable[[str], None] = lambda message: None,
         engine: Translator | None = None,
+        glossary: Glossary | Iterable[str | Path] | None = None,
+        keep_number_format: bool = False,
     ) -> None:
         """``model``: a models.toml name, a MarianMT folder or a hub id (default: models.toml's).
 
         ``engine`` replaces the model with any object that has ``translate(list[str])``
-        (tests use ``IdentityTranslator``).
+        (tests use ``IdentityTranslator``). ``glossary``: a ``Glossary`` or glossary file paths
+        (``fidelity.glossary``), whose terms come out verbatim in English; ``keep_number_format``:
+        numbers keep the source's form (``17.500``) instead of the English one (``17,500``).
         """
         self._model_ref = model
         self._backend = backend
@@ -50,6 +56,10 @@ class ArticleTranslator:
         self._engine = engine
         self._meta = OutputMeta(engine.name, "") if engine is not None else None
         self._segment_tokens = pipeline.DEFAULT_SEGMENT_TOKENS
+        if glossary is not None and not isinstance(glossary, Glossary):
+            glossary = load_glossary(glossary)
+        self.glossary = glossary
+        self.keep_number_format = keep_number_format
 
     @property
     def engine(self) -> Translator:
@@ -91,6 +101,8 @@ class ArticleTranslator:
             segment_tokens=self._segment_tokens,
             on_article_done=on_article_done,
             on_progress=on_progress,
+            glossary=self.glossary,
+            keep_number_format=self.keep_number_format,
         )
 
     def translate_article(self, article: Article) -> Article:

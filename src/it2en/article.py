@@ -91,6 +91,10 @@ class Segment:
     cut_from: Segment | None = None
     """The whole segment this piece was cut from for length (its ``raw`` is written back while
     no piece of it changed)."""
+    conversions: list[tuple[str, str]] = field(default_factory=list)
+    """Numbers written the English way in the target, as ``(source form, English form)``."""
+    glossary: list[tuple[str, str]] = field(default_factory=list)
+    """Glossary entries applied, as ``(it, en)``; an empty ``en`` means kept as is."""
 
     @property
     def marked_source(self) -> str:

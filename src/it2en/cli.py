@@ -42,6 +42,8 @@ Examples:
   cat post.md | it2en translate --input-format markdown -
 
   it2en translate post.md --translate-keys tagline,lead
+
+  it2en translate articolo.txt --glossary redazione.tsv --keep-number-format
 """
 
 app = typer.Typer(
@@ -243,8 +245,16 @@ def translate(
     strict: bool = typer.Option(False, "--strict", help=f"Exit {int(ExitCode.FLAGGED)} when any segment was flagged (e.g. too_short, placeholder_lost, markup_moved: see the README's flags)."),
     quiet: bool = typer.Option(False, "-q", "--quiet", help="Print nothing on stderr but errors."),
     verbose: bool = typer.Option(False, "-v", "--verbose", help="One line per file on stderr."),
+    glossary: Optional[list[Path]] = typer.Option(
+        None, "--glossary", metavar="FILE",
+        help="Terms to translate your way (TSV/CSV with it,en columns, or TOML); repeatable. "
+             "Default: $IT2EN_GLOSSARY or glossary.tsv in the user config folder. "
+             "Example: --glossary redazione.tsv"),
+    keep_number_format: bool = typer.Option(
+        False, "--keep-number-format", help="Keep numbers as the source writes them (17.500) instead of English (17,500)."),
 ) -> None:
     """Translate Italian articles into English, keeping their structure."""
+    terms = _glossary(glossary)
     inputs = list(inputs or [])
     if not inputs:
         if _stdin_is_terminal():
@@ -258,7 +268,8 @@ def translate(
     several = len(jobs) > 1
     reporter = _Reporter(quiet=quiet, verbose=verbose, total_articles=len(jobs))
     translator = ArticleTranslator(model, backend=backend.value, device=device.value, beams=beams,
-                                   quiet=quiet, notify=reporter.note)
+                                   quiet=quiet, notify=reporter.note, glossary=terms,
+                                   keep_number_format=keep_number_format)
     for job in jobs:
         if job.status is batch.Status.SKIPPED:
             reporter.note(f"it2en: skipped {job.source}: {job.reason}")
@@ -282,6 +293,14 @@ def translate(
         raise typer.Exit(int(ExitCode.FLAGGED))
 
 
+def _glossary(paths: Optional[list[Path]]):
+    """The glossary of --glossary FILE..., else the default one; None when there is none."""
+    from it2en.fidelity import glossary
+
+    chosen = list(paths) if paths else glossary.default_paths()
+    return glossary.load(chosen) if chosen else None
+
+
 def _failure(job: batch.Job) -> str:
     """``it2en: SOURCE: REASON``, without naming the source twice (reading errors start with it)."""
     if job.error is not None and job.reason.startswith(f"{job.source}:"):
@@ -303,6 +322,9 @@ def inspect(
     encoding: Optional[str] = typer.Option(None, help="Decode the input with this encoding."),
     input_format: InputFormat = typer.Option(InputFormat.auto, "--input-format", help=INPUT_FORMAT_HELP),
     translate_keys: Optional[str] = typer.Option(None, "--translate-keys", metavar="KEYS", help=TRANSLATE_KEYS_HELP),
+    glossary: Optional[list[Path]] = typer.Option(
+        None, "--glossary", metavar="FILE", help="Show which terms of this glossary apply (default as for translate)."),
+    keep_number_format: bool = typer.Option(False, "--keep-number-format", help="Show no number conversions."),
 ) -> None:
     """Show the blocks and the plain sentences the model will see (markup removed), without a model."""
     from it2en import formats, pipeline
@@ -314,6 +336,7 @@ def inspect(
     article = formats.parse(read_input(input, encoding=encoding), name=input, input_format=input_format.value,
                             translate_keys=_keys(translate_keys))
     pipeline.split_overlong(article, pipeline.estimate_tokens, pipeline.DEFAULT_SEGMENT_TOKENS)
+    pipeline.annotate(article, glossary=_glossary(glossary), keep_number_format=keep_number_format)
     if as_json:
         writing.write_stream(_stdout(), json.dumps(article_dict(article), ensure_ascii=False) + "\n")
         return
@@ -327,6 +350,8 @@ def inspect(
                 mark = "+" if segment.translatable else "="
                 split = "  (split)" if segment.split else ""
                 lines.append(f"      {mark} {segment.source}{split}")
+                lines += [f"          glossary: {it} -> {en or '(kept as is)'}" for it, en in segment.glossary]
+                lines += [f"          number: {it} -> {en}" for it, en in segment.conversions]
     writing.write_stream(_stdout(), "\n".join(lines) + "\n")
 
 
@@ -372,6 +397,28 @@ def download(
     if not quiet:
         _err(f"it2en: {spec.name} ({located.revision}) is ready for offline use.")
     writing.write_stream(_stdout(), f"{located.path}\n")
+
+
+glossary_app = typer.Typer(help="Work with glossaries (your own translations of terms).",
+                           no_args_is_help=True, rich_markup_mode=None)
+app.add_typer(glossary_app, name="glossary")
+
+
+@glossary_app.command("check", epilog="Example:\n\n  it2en glossary check redazione.tsv")
+@error_boundary
+def glossary_check(
+    file: Path = typer.Argument(..., metavar="FILE", help="A glossary: TSV or CSV with it,en columns, or TOML."),
+) -> None:
+    """Validate a glossary: empty terms, duplicates, conflicting entries, with line numbers."""
+    from it2en.errors import GlossaryError
+    from it2en.fidelity import glossary
+
+    entries, problems = glossary.check(file)
+    if problems:
+        writing.write_stream(_stdout(), "".join(f"{p}\n" for p in problems))
+        raise GlossaryError(f"{file}: {len(problems)} problem{'s' if len(problems) > 1 else ''} (listed on stdout)")
+    kept = sum(1 for e in entries if not e.en)
+    writing.write_stream(_stdout(), f"{file}: {len(entries)} entries ({kept} kept as is), no problems\n")
 
 
 def main() -> None:

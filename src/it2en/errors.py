@@ -43,6 +43,12 @@ class InputDecodeError(It2enError):
     exit_code = ExitCode.DATA_ERROR
 
 
+class GlossaryError(It2enError):
+    """A glossary file with problems (empty terms, duplicates, conflicts, bad syntax)."""
+
+    exit_code = ExitCode.DATA_ERROR
+
+
 class InputMissingError(It2enError):
     exit_code = ExitCode.NO_INPUT
 

@@ -10,12 +10,16 @@ safer decoding when a check flags it; the better attempt is kept with its flags.
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
-from typing import Callable, Iterable
+from typing import TYPE_CHECKING, Callable, Iterable
 
-from it2en.fidelity import checks, markup, placeholders, postedit
+from it2en.fidelity import checks, markup, numbers, placeholders, postedit, rescue
+from it2en.fidelity import glossary as glossary_module
 from it2en.article import Article, Block, Segment
 from it2en.engines import Alignment, Translator, translate_aligned
 from it2en.sentences import split_long
+
+if TYPE_CHECKING:
+    from it2en.fidelity.glossary import Glossary
 
 # Sentences longer than this many tokens are cut at clause boundaries before translation:
 # half of opus-mt's 512-position limit, past which its output degrades and the cap bites.
@@ -38,6 +42,11 @@ class _Prepared:
     shouting: bool
     context: str
     """The block's text: the quotation style to follow when the segment shows none itself."""
+    keep_number_format: bool = False
+    glossary: list[tuple[str, str]] = field(default_factory=list)
+    """The glossary entries applied to this segment, as ``(it, en)`` (``en`` empty: kept as is)."""
+    lost_tokens: list[int] = field(default_factory=list)
+    """The placeholder tokens (by number) missing from the kept attempt: the rescue's work."""
 
 
 @dataclass
@@ -97,9 +106,28 @@ def _share_markup(whole: Segment, pieces: list[Segment]) -> None:
                           if offset <= s and e <= offset + len(piece.source)]
 
 
-def _prepare(block: Block, segment: Segment, shouting: bool) -> _Prepared:
+def _prepare(block: Block, segment: Segment, shouting: bool, *, glossary: Glossary | None = None,
+             keep_number_format: bool = False) -> _Prepared:
     text = postedit.to_sentence_case(segment.source) if shouting else segment.source
-    return _Prepared(segment, placeholders.protect(text, segment.verbatim), shouting, block.source)
+    matches = glossary.find(text) if glossary is not None else []
+    protected = placeholders.protect(text, segment.verbatim, english_numbers=not keep_number_format,
+                                     terms=[m.span for m in matches])
+    masked = {o for o, k in zip(protected.originals, protected.kinds) if k == "glossary"}
+    applied = [m.entry.pair for m in matches if m.text in masked]
+    segment.conversions = [(o, r) for o, r, k in zip(protected.originals, protected.restored, protected.kinds)
+                           if k == "number" and o != r]
+    segment.glossary = list(dict.fromkeys(applied))
+    return _Prepared(segment, protected, shouting, block.source, keep_number_format, segment.glossary)
+
+
+def annotate(article: Article, *, glossary: Glossary | None = None, keep_number_format: bool = False) -> None:
+    """Record on every translatable segment the number conversions and glossary entries that
+    translation will apply, without translating (``inspect``)."""
+    for block in article.blocks:
+        shouting = postedit.is_shouting(block.source)
+        for segment in block.segments:
+            if segment.translatable and not checks.looks_english(segment.source):
+                _prepare(block, segment, shouting, glossary=glossary, keep_number_format=keep_number_format)
 
 
 def _finish(prepared: _Prepared, raw: str) -> tuple[str, list[str]]:
@@ -112,12 +140,34 @@ def _finish(prepared: _Prepared, raw: str) -> tuple[str, list[str]]:
         text = postedit.to_upper(text)
     text = postedit.match_final_punctuation(source, text)
     text = postedit.match_quote_style(source, text, context=prepared.context)
-    flags = checks.check_translation(source, text, verbatim=placeholders.verbatim_spans(source))
+    text = postedit.close_quotation(source, text)
+    if prepared.glossary:
+        text = glossary_module.capitalise_start(text, [en for _, en in prepared.glossary])
+    plain_source, plain_target = _without_terms(prepared, text)
+    put_back = dict(zip(prepared.protected.originals, prepared.protected.restored))
+    verbatim = [put_back.get(span, span) for span in placeholders.verbatim_spans(plain_source)]
+    if prepared.shouting:
+        verbatim = [postedit.to_upper(span) for span in verbatim]
+    flags = checks.check_translation(source, text, verbatim=verbatim)
+    if numbers.mismatch(plain_source, plain_target, target_italian=prepared.keep_number_format):
+        flags.append("number_mismatch")
     if lost and "placeholder_lost" not in flags:
         flags.append("placeholder_lost")
     if junk and "junk_appended" not in flags:
         flags.append("junk_appended")  # removed, but said: a retry may give a cleaner sentence
     return text, flags
+
+
+def _without_terms(prepared: _Prepared, target: str) -> tuple[str, str]:
+    """The (sentence-cased) source and the target without their glossary terms, for the checks:
+    ``Legge 104`` → ``Disability Act`` loses no number."""
+    protected = prepared.protected
+    source = postedit.to_sentence_case(prepared.segment.source) if prepared.shouting else prepared.segment.source
+    for original, restored, kind in zip(protected.originals, protected.restored, protected.kinds):
+        if kind == "glossary":
+            source = source.replace(original, " ", 1)
+            target = target.replace(restored, " ", 1)
+    return source, target
 
 
 def translate_articles(
@@ -128,10 +178,14 @@ def translate_articles(
     on_article_done: Callable[[Article], None] = lambda article: None,
     on_progress: Callable[[int, int], None] = lambda done, total: None,
     chunk_sentences: int = CHUNK_SENTENCES,
+    glossary: Glossary | None = None,
+    keep_number_format: bool = False,
 ) -> list[Article]:
     """Translate the articles in place; call ``on_article_done`` as each one completes.
 
-    ``on_progress(done, total)`` counts unique sentences sent to the engine.
+    ``on_progress(done, total)`` counts unique sentences sent to the engine. ``glossary``: the
+    user's terms, masked and put back in English; ``keep_number_format``: numbers keep the
+    source's form instead of the English one.
     """
     articles = list(articles)
     count_tokens = getattr(engine, "count_tokens", estimate_tokens)
@@ -153,7 +207,8 @@ def translate_articles(
                         element.target_start, element.target_end = element.start, element.end
                     segment.flags.append("kept_english")
                     continue
-                prepared = _prepare(block, segment, shouting)
+                prepared = _prepare(block, segment, shouting, glossary=glossary,
+                                    keep_number_format=keep_number_format)
                 job = jobs.setdefault(prepared.protected.text, _Job(prepared.protected.text))
                 job.users.append((article, prepared))
                 job.aligned = job.aligned or bool(segment.markup)
@@ -172,6 +227,7 @@ def translate_articles(
             retried = _translate(engine, flagged, no_repeat_ngram_size=RETRY_NO_REPEAT_NGRAM)
             for job, (raw, alignment) in zip(flagged, retried, strict=True):
                 _apply(job, raw, alignment, retry=True)
+            _rescue([job for job in flagged if any(p.lost_tokens for _, p in job.users)], engine)
         on_progress(start + len(chunk), len(ordered))
         for job in chunk:
             for article in {id(a): a for a, _ in job.users}.values():
@@ -209,14 +265,17 @@ def _apply(job: _Job, raw: str, alignment: Alignment | None = None, *, retry: bo
         segment = prepared.segment
         info = [f for f in segment.flags if f in INFO_FLAGS]
         taken = True
+        lost = _lost_tokens(prepared.protected, raw)
         if retry:
             old = [f for f in segment.flags if f not in INFO_FLAGS and f not in PLACEMENT_FLAGS]
             taken = checks.score(flags) < checks.score(old)
             if taken:
                 segment.target, segment.flags = target, info + flags
+                prepared.lost_tokens = lost
             segment.flags.append("retried")
         else:
             segment.target, segment.flags = target, info + flags
+            prepared.lost_tokens = lost
         if taken and segment.markup:
             _place_markup(prepared, raw, alignment)
         flagged = flagged or bool(flags)
@@ -245,6 +304,37 @@ def _place_markup(prepared: _Prepared, raw: str, alignment: Alignment | None) ->
         segment.target, moved = None, True
     if moved:
         segment.flags.append("markup_moved")
+
+
+def _lost_tokens(protected: placeholders.Protected, raw: str) -> list[int]:
+    found = set(placeholders.token_indices(raw, protected.letter)) if protected.tokens else set()
+    return [i for i in range(1, len(protected.tokens) + 1) if i not in found]
+
+
+def _rescue(jobs: list[_Job], engine: Translator) -> None:
+    """Segments whose kept attempt still lacks a placeholder: translate around the lost spans
+    (``fidelity.rescue``), keep that, and flag it ``placeholder_rescued``/``glossary_rescued``."""
+    if not jobs:
+        return
+    items = []
+    for job in jobs:
+        lost = set().union(*(p.lost_tokens for _, p in job.users))
+        items.append((job.text, job.users[0][1].protected.letter, lost))
+    raws = rescue.translate_around(items, engine.translate)
+    for job, raw in zip(jobs, raws, strict=True):
+        for _, prepared in job.users:
+            if not prepared.lost_tokens or _lost_tokens(prepared.protected, raw):
+                continue
+            target, flags = _finish(prepared, raw)
+            kinds = {prepared.protected.kinds[i - 1] for i in prepared.lost_tokens}
+            marks = (["placeholder_rescued"] if kinds - {"glossary"} else []) + (
+                ["glossary_rescued"] if "glossary" in kinds else [])
+            segment = prepared.segment
+            info = [f for f in segment.flags if f in INFO_FLAGS]
+            segment.target, segment.flags = target, info + flags + marks
+            prepared.lost_tokens = []
+            if segment.markup:  # the pieces were translated apart: no alignment, the rule places it
+                _place_markup(prepared, raw, None)
 
 
 def estimate_tokens(text: str) -> int:

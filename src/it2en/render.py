@@ -137,6 +137,10 @@ def article_dict(article: Article, meta: OutputMeta | None = None) -> dict:
                 item["markup"] = [_markup_dict(m, meta is not None) for m in segment.markup]
             if segment.verbatim:
                 item["verbatim"] = [list(span) for span in segment.verbatim]
+            if segment.conversions:
+                item["numbers"] = [{"source": s, "english": e} for s, e in segment.conversions]
+            if segment.glossary:
+                item["glossary"] = [{"it": it, "en": en} for it, en in segment.glossary]
             segments.append(item)
         entry["segments"] = segments
         blocks.append(entry)

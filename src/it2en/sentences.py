@@ -19,7 +19,9 @@ token ending in a period is followed by more text:
   they end a sentence before a capital letter, not before a number (``No. 5``).
 
 The single-character ellipsis ``…`` counts as sentence-final punctuation, as ``...`` does
-for the library. A period with no space after it (``sentimenti.Queste``) is not a boundary.
+for the library, except inside a quotation still open on the line: the quoted words reach the
+model as one piece. ``D. Lgs.`` and the other abbreviations of legal references do not end a
+sentence before their number. A period with no space after it (``sentimenti.Queste``) is not a boundary.
 """
 
 from __future__ import annotations
@@ -40,6 +42,7 @@ _ABBREVIATIONS = frozenset(
     art artt n nn nr num pag pagg p pp par capp vol voll fig figg tab tav sez lett all cfr cf
     vd cit ed op trad ibid
     ca cca sec secc es tel int prov reg loc fraz mln mld min ss sgg segg gg vs
+    lgs dlgs cost cod civ pen proc
     gen feb mar apr mag giu lug ago sett ott nov dic
     """.split()
 )
@@ -93,12 +96,21 @@ def split_sentences(text: str) -> list[tuple[str, str]]:
     start = 0
     for (word_start, end), (next_start, next_end) in zip(tokens, tokens[1:]):
         decision = _italian_boundary(text[word_start:end], text[next_start:next_end])
+        if text[word_start:end].endswith(("…", "...")) and _inside_quotation(text, end):
+            decision = False  # "…parla molto… Io mi stavo preparando…": one quotation, one piece
         if decision or (decision is None and end in library_ends):
             pairs.append((text[start:end], text[end:next_start]))
             start = next_start
     last_end = tokens[-1][1]
     pairs.append((text[start:last_end], text[last_end:]))
     return pairs
+
+
+def _inside_quotation(text: str, end: int) -> bool:
+    """True when a quotation opened before ``end`` on this line is still open there."""
+    before = text[:end]
+    return (before.count("“") > before.count("”") or before.count("«") > before.count("»")
+            or before.count('"') % 2 == 1)
 
 
 def _library_boundaries(text: str) -> set[int]:

@@ -40,6 +40,11 @@ FLAG_DESCRIPTIONS: dict[str, str] = {
     "stock_phrase": "a stock subtitle reply (\"I don't know.\", \"Thank you.\") for a source that says otherwise",
     "placeholder_lost": "a URL, address, handle, hashtag or number of the source is missing from the translation",
     "junk_appended": "known junk added by the model: a translation credit, a subtitle line, a leading dash",
+    "number_mismatch": "a number of the source has no number of the same value in the translation",
+    "placeholder_rescued": "the model dropped a URL, address, handle, hashtag, acronym or number: "
+                           "the sentence was translated in pieces around it, and it was put back",
+    "glossary_rescued": "the model dropped a glossary term: the sentence was translated in pieces "
+                        "around it, and the term was put back",
 }
 
 # How bad each flag is; score() adds them up. An empty answer is the worst; a lost number is
@@ -54,6 +59,9 @@ SEVERITY: dict[str, int] = {
     "too_long": 25,
     "placeholder_lost": 20,
     "junk_appended": 5,
+    "number_mismatch": 20,
+    "placeholder_rescued": 10,
+    "glossary_rescued": 10,
 }
 
 # Length ratio (characters, target / source, each plus _SMOOTH) outside which a translation is

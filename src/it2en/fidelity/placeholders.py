@@ -1,16 +1,21 @@
-"""Keep what the model must not touch verbatim: URLs, e-mail addresses, @handles, #hashtags, and
-numbers written the Italian way (``17.500``, ``1.000,50 €``, ``5,9%``, ``18.15``).
+"""Keep what the model must not touch: URLs, e-mail addresses, @handles, #hashtags, acronyms and
+code-like names (``USOC``, ``A.R.T.I.``, ``H800``), and numbers written the Italian way
+(``17.500``, ``1.000,50 €``, ``5,9%``, ``18.15``).
 
 Two kinds of span, two treatments:
 
 * **Masked** spans are replaced, before translation, by a short placeholder token and put back
   afterwards (:func:`protect` / :func:`restore`). These are the spans the model is known to
   damage: it inserts spaces into URLs (``http :// ...``), changes the case of handles
-  (``@P1User``), translates the words of a hashtag or of a URL path, and "localises" Italian
-  numbers (``17.500`` → ``17,500``, ``5,9%`` → ``5.9%``, ``18.15`` → ``6.15 pm``). The project
-  keeps numbers in the source's format on purpose: the output is an English reading of an
-  Italian article, and a silently re-punctuated figure (is ``1.600`` 1600 or 1.6?) is worse than
-  an unfamiliar one.
+  (``@P1User``), translates the words of a hashtag or of a URL path (``it.openoffice.org`` →
+  ``en.openoffice.org``), rewrites acronyms (``USOC`` → ``UOC``, ``DRV`` → ``DrV``) and mangles
+  Italian numbers (``1.983,73`` → ``1.983.73``, ``18.15`` → ``6.15 pm``). A number comes back
+  in English form when the pipeline asks for it (``english_numbers``, see ``numbers``: the
+  rule for what is converted and what is ambiguous), otherwise verbatim. Acronyms exclude
+  Roman numerals (``XXI secolo`` is "21st century"), Italian words in capitals (``IL``,
+  ``NON``), runs of three capitalised words (shouting), and the Italian acronyms the model
+  translates (``UE`` → ``EU``, ``PIL`` → ``GDP``). Extra spans (glossary terms) can be masked
+  with the text to put back for them.
 * **Verified** spans are left in the text for the model to translate around, and only checked
   afterwards (:func:`verbatim_spans`, used by ``checks.check_translation``): plain integers of
   two or more digits (``2000``, ``13`` in ``13%``, ``48``). opus-mt copies plain digits reliably,
@@ -49,7 +54,9 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-__all__ = ["Protected", "protect", "restore", "verbatim_spans", "masked_spans"]
+from it2en.fidelity.numbers import english_form
+
+__all__ = ["Protected", "protect", "restore", "verbatim_spans", "masked_spans", "token_indices"]
 
 # Closing punctuation that ends a sentence rather than a URL or an address.
 _TRAILING = ".,;:!?'\"’”»…"
@@ -77,8 +84,29 @@ _NUMBER_CORE = (
     r"|\d+(?:\.\d+)+"  # 18.15, 23.03.2020, 2.0
     r"|\d{1,2}/\d{1,2}/\d{2,4}"  # 23/03/2020
 )
+_NUMBER_ONE = r"(?:" + _NUMBER_CORE + r")(?![\d/]|[.,]\d)"
+_INTEGER = r"\d+(?![\w.,/])"
+# A range (4,2-3,9; 2-3,5) is one span: its English form takes an en dash.
 _NUMBER = re.compile(
-    r"(?:[€$£]\s?)?(?<![\w.,/])(?:" + _NUMBER_CORE + r")(?![\d/]|[.,]\d)(?:\s?(?:%|‰|€))?"
+    r"(?:[€$£]\s?)?(?<![\w.,/])(?:" + _NUMBER_ONE + r"(?:\s?[-–]\s?(?:" + _NUMBER_ONE + "|" + _INTEGER + r"))?"
+    r"|" + _INTEGER + r"\s?[-–]\s?" + _NUMBER_ONE + r")(?:\s?(?:%|‰|€))?"
+)
+# Acronyms and code-like names (USOC, A.R.T.I., H800, KV62, COVID-19), which the model rewrites
+# (USOC → UOC, USACE → U.S.A.E., DRV → DrV): two capitals or more, or a capital and a digit.
+# The final dot of a dotted form stays outside the span at the end of a sentence.
+_ACRONYM = re.compile(
+    r"(?<![\w.-])(?:(?:[A-Z]\.)+[A-Z](?:\.(?=\W*\w)|(?!\w))"
+    r"|[A-Z][A-Z0-9]+(?:-\d+)?(?!\w))"
+)
+# Three capitalised words in a row are shouting, not acronyms (words with digits still count).
+_SHOUTING_RUN = re.compile(r"\b[A-ZÀ-Ý]{2,}(?:[\s,:;]+[A-ZÀ-Ý]{2,}\b){2,}")
+_ACRONYM_ROMAN = re.compile(r"M{0,3}(?:CM|CD|D?C{0,3})(?:XC|XL|L?X{0,3})(?:IX|IV|V?I{0,3})\Z")
+# Left to the model: Italian function words in capitals (IL, NON), and Italian acronyms whose
+# English form differs (UE → EU, ONU → UN, PIL → GDP: the model translates them).
+_NOT_ACRONYMS = frozenset(
+    "IL LO LA LE GLI UN UNA DI DA IN CON SU PER TRA FRA ED MA SE NE CI SI NO NON CHE CHI HA HO "
+    "AL DEL DAL NEL SUL COL AI DEI NEI SUI ALLA DELLA NELLA SULLA MAI ORA POI GIÀ "
+    "UE ONU OSN OMS PIL OCSE FMI BCE IA ONG OEA OLP CEE URSS RDT RFT OGM IVA CIO".split()
 )
 # Plain integers: verified, not masked. Not part of a word or code (H800; COVID-19 is kept:
 # the hyphen is not a letter), not a single digit (the model may write "two" for "2"), not a
@@ -89,7 +117,7 @@ _DECADE = re.compile(r"(?:^|(?<=\s))['’]\Z")
 _TIME = re.compile(r"(?<![\w.,:])\d{1,2}:\d{2}(?![\d:]|[.,]\d)")
 
 _KINDS = (("email", _EMAIL), ("url", _URL), ("handle", _HANDLE), ("hashtag", _HASHTAG),
-          ("number", _NUMBER))
+          ("number", _NUMBER), ("acronym", _ACRONYM))
 _LETTERS = "XZQKJWYV"
 
 
@@ -103,8 +131,17 @@ class Protected:
     """The masked spans, in order of appearance: ``tokens[i]`` stands for ``originals[i]``."""
     tokens: list[str] = field(default_factory=list)
     kinds: list[str] = field(default_factory=list)
-    """``url``, ``email``, ``handle``, ``hashtag``, ``number`` or ``verbatim``, one per original."""
+    """``url``, ``email``, ``handle``, ``hashtag``, ``number``, ``acronym``, ``verbatim`` (a
+    Markdown or HTML sentence's inline code, autolinks, images) or ``glossary``, one per original."""
     letter: str = "X"
+    replacements: list[str] = field(default_factory=list)
+    """What :func:`restore` puts back for each token when it differs from the original (an
+    English number, a glossary term); empty: the originals."""
+
+    @property
+    def restored(self) -> list[str]:
+        """The text each token stands for in the translation, in order."""
+        return self.replacements or self.originals
 
 
 def masked_spans(text: str) -> list[tuple[int, int, str]]:
@@ -119,6 +156,8 @@ def masked_spans(text: str) -> list[tuple[int, int, str]]:
             if end <= start or any(taken[start:end]):
                 continue
             if kind == "url" and not _plausible_url(text[start:end]):
+                continue
+            if kind == "acronym" and not _is_acronym(text, start, end):
                 continue
             found.append((start, end, kind))
             for i in range(start, end):
@@ -140,6 +179,20 @@ def _trim(text: str, start: int, end: int) -> int:
     return end
 
 
+def _is_acronym(text: str, start: int, end: int) -> bool:
+    span = text[start:end]
+    if "." not in span:
+        if sum(c.isupper() for c in span) < 2 and not any(c.isdigit() for c in span):
+            return False
+        if span in _NOT_ACRONYMS or _ACRONYM_ROMAN.match(span):
+            return False
+        if not any(c.isdigit() for c in span):
+            for run in _SHOUTING_RUN.finditer(text):
+                if run.start() <= start and end <= run.end():
+                    return False
+    return True
+
+
 def _plausible_url(span: str) -> bool:
     lowered = span.lower()
     if "://" in lowered or lowered.startswith("www."):
@@ -152,22 +205,30 @@ def _token_pattern(letter: str) -> re.Pattern[str]:
     return re.compile(r"(?<![A-Za-z])" + letter + r"[ \-_]?(\d+)(?!\d)", re.IGNORECASE)
 
 
-def protect(sentence: str, extra: Sequence[tuple[int, int]] = ()) -> Protected:
-    """Mask URLs, e-mail addresses, @handles, #hashtags and Italian-format numbers.
+def protect(sentence: str, extra: Sequence[tuple[int, int]] = (), *, english_numbers: bool = False,
+            terms: Sequence[tuple[int, int, str, str]] = ()) -> Protected:
+    """Mask URLs, e-mail addresses, @handles, #hashtags, acronyms and Italian-format numbers.
 
     ``extra``: more ``(start, end)`` spans to mask, of kind ``verbatim`` (a Markdown or HTML
     sentence's inline code, autolinks, images: ``Segment.verbatim``); a span found here that
     overlaps one of them is left to it.
     ``restore(protect(s).text, protect(s)) == (s, [])`` for every string ``s``.
+
+    ``english_numbers``: numbers come back in English form where ``numbers.english_form`` gives
+    one (``17.500`` → ``17,500``). ``terms``: more spans to mask, as ``(start, end, kind,
+    replacement)`` (glossary terms); they win over an acronym or number they overlap, and are
+    dropped where they would cut into a URL, address, handle or hashtag.
     """
-    spans = _with_extra(masked_spans(sentence), extra)
+    spans = _with_terms(_with_extra(masked_spans(sentence), extra), terms)
     if not spans:
         return Protected(sentence)
+    put_back = {start: replacement for start, _, _, replacement in terms}
     letter = _free_letter(sentence)
     parts: list[str] = []
     originals: list[str] = []
     tokens: list[str] = []
     kinds: list[str] = []
+    replacements: list[str] = []
     at = 0
     for number, (start, end, kind) in enumerate(spans, start=1):
         token = f"{letter}{number}"
@@ -176,6 +237,12 @@ def protect(sentence: str, extra: Sequence[tuple[int, int]] = ()) -> Protected:
         originals.append(sentence[start:end])
         tokens.append(token)
         kinds.append(kind)
+        if start in put_back:
+            replacements.append(put_back[start])
+        elif kind == "number" and english_numbers:
+            replacements.append(english_form(sentence[start:end], sentence[end:]) or sentence[start:end])
+        else:
+            replacements.append(sentence[start:end])
         at = end
     parts.append(sentence[at:])
     masked = "".join(parts)
@@ -184,6 +251,8 @@ def protect(sentence: str, extra: Sequence[tuple[int, int]] = ()) -> Protected:
     # another token; such a sentence is sent unmasked (its spans are still verified).
     if restore(masked, result) != (sentence, []):
         return Protected(sentence)
+    if replacements != originals:
+        return Protected(masked, originals, tokens, kinds, letter, replacements)
     return result
 
 
@@ -193,6 +262,19 @@ def _with_extra(spans: list[tuple[int, int, str]], extra: Sequence[tuple[int, in
     added = [(start, end, "verbatim") for start, end in extra if end > start]
     kept = [s for s in spans if not any(s[0] < end and start < s[1] for start, end, _ in added)]
     return sorted(kept + added)
+
+
+def _with_terms(spans: list[tuple[int, int, str]],
+                terms: Sequence[tuple[int, int, str, str]]) -> list[tuple[int, int, str]]:
+    """The spans to mask: a term wins over an acronym or a number it overlaps (``CNR`` in the
+    glossary), but never cuts into a URL, an address, a handle, a hashtag or a verbatim span
+    of markup (it is dropped)."""
+    if not terms:
+        return spans
+    links = [(s, e) for s, e, k in spans if k in ("url", "email", "handle", "hashtag", "verbatim")]
+    terms = [t for t in terms if not any(t[0] < e and s < t[1] for s, e in links)]
+    kept = [(s, e, k) for s, e, k in spans if not any(s < te and ts < e for ts, te, _, _ in terms)]
+    return sorted(kept + [(s, e, k) for s, e, k, _ in terms])
 
 
 def _free_letter(sentence: str) -> str:
@@ -213,7 +295,7 @@ def restore(translation: str, protected: Protected) -> tuple[str, list[str]]:
     """
     if not protected.originals:
         return translation, []
-    by_index = {i: original for i, original in enumerate(protected.originals, start=1)}
+    by_index = {i: original for i, original in enumerate(protected.restored, start=1)}
     seen: set[int] = set()
 
     def put_back(match: re.Match[str]) -> str:
@@ -227,6 +309,12 @@ def restore(translation: str, protected: Protected) -> tuple[str, list[str]]:
     text = _token_pattern(protected.letter).sub(put_back, translation)
     lost = [o for i, o in by_index.items() if i not in seen]
     return text, lost
+
+
+def token_indices(text: str, letter: str) -> list[int]:
+    """The numbers of the placeholder tokens written with ``letter`` in ``text``, in order
+    (read as tolerantly as :func:`restore` reads them)."""
+    return [int(m.group(1)) for m in _token_pattern(letter).finditer(text)]
 
 
 def verbatim_spans(text: str) -> list[str]:

@@ -18,6 +18,7 @@ from collections import Counter
 __all__ = [
     "match_final_punctuation",
     "match_quote_style",
+    "close_quotation",
     "is_shouting",
     "to_sentence_case",
     "to_upper",
@@ -243,6 +244,35 @@ def match_quote_style(source: str, target: str, *, context: str = "") -> str:
     target = _straighten(source, target)
     target = _curly_doubles(source, target, context)
     target = _curly_singles(source, target, context)
+    return target
+
+
+def close_quotation(source: str, target: str) -> str:
+    """Put back the closing quotation mark that ends the source when the model dropped it.
+
+    ``La legge prevede che “le zone … anni.”``: a quotation opened inside the sentence and
+    closed at its end often comes back as ``… that “the areas … years.``. When the source's
+    final run of marks holds a closing mark, the source's quotation marks of that kind pair up,
+    and the target's do not (one opening mark more), the closing mark is added where the
+    source has it: after the final punctuation (``anni.”``) or before it (``anni”.``).
+    """
+    _, s_zone, s_start, s_end, _ = _split_end(source)
+    for opener, closer in (("“", "”"), ("«", "»"), ('"', '"')):
+        if closer not in s_zone:
+            continue
+        if opener == closer:
+            balanced = source.count('"') % 2 == 0 and target.count('"') % 2 == 1
+        else:
+            balanced = (source.count(opener) == source.count(closer)
+                        and target.count(opener) == target.count(closer) + 1)
+        if not balanced:
+            continue
+        after_marks = s_zone.rfind(closer) >= s_end
+        t_body, t_zone, t_start, t_end, _ = _split_end(target)
+        stripped = target.rstrip()
+        if after_marks or t_end == 0:
+            return stripped + closer + target[len(stripped):]
+        return t_body + t_zone[:t_start] + closer + t_zone[t_start:]
     return target
 
 
