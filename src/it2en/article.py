@@ -85,6 +85,9 @@ class Segment:
     verbatim: list[tuple[int, int]] = field(default_factory=list)
     """Spans of ``source`` the model must not touch (inline code, autolinks, an image inside a
     sentence, inline HTML without text): masked by placeholders like URLs, put back verbatim."""
+    origin: str | None = None
+    """Where the target came from: ``model``, ``memory`` (a remembered model answer) or ``human``
+    (a translation imported into the memory); None while untranslated or kept as it is."""
 
     @property
     def marked_source(self) -> str:

@@ -10,12 +10,15 @@ safer decoding when a check flags it; the better attempt is kept with its flags.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Callable, Iterable
+from typing import TYPE_CHECKING, Callable, Iterable
 
 from it2en.fidelity import checks, placeholders, postedit
 from it2en.article import Article, Block, Segment
 from it2en.engines import Translator
 from it2en.sentences import split_long
+
+if TYPE_CHECKING:
+    from it2en.memory import GuardedMemory
 
 # Sentences longer than this many tokens are cut at clause boundaries before translation:
 # half of opus-mt's 512-position limit, past which its output degrades and the cap bites.
@@ -41,6 +44,10 @@ class _Prepared:
 class _Job:
     text: str
     users: list[tuple[Article, _Prepared]] = field(default_factory=list)
+    glossary: tuple = ()
+    """The glossary entries applied to ``text``: part of its translation memory key."""
+    kept: str | None = None
+    """The model answer the first user kept (the better attempt): what the memory stores."""
 
 
 def split_overlong(article: Article, count_tokens: Callable[[str], int], limit: int) -> int:
@@ -93,10 +100,13 @@ def translate_articles(
     on_article_done: Callable[[Article], None] = lambda article: None,
     on_progress: Callable[[int, int], None] = lambda done, total: None,
     chunk_sentences: int = CHUNK_SENTENCES,
+    memory: GuardedMemory | None = None,
 ) -> list[Article]:
     """Translate the articles in place; call ``on_article_done`` as each one completes.
 
-    ``on_progress(done, total)`` counts unique sentences sent to the engine.
+    ``on_progress(done, total)`` counts unique sentences sent to the engine. With ``memory``,
+    human entries are taken first, remembered model answers next, and only the remaining
+    sentences reach the engine; each finished article's new answers are stored in one go.
     """
     articles = list(articles)
     count_tokens = getattr(engine, "count_tokens", estimate_tokens)
@@ -104,7 +114,10 @@ def translate_articles(
     pending: dict[int, int] = {}
     for article in articles:
         split_overlong(article, count_tokens, segment_tokens)
-        needed = set()
+    human = memory.human(s.source for a in articles for s in a.translatable_segments()) if memory else {}
+    needed_by: dict[int, set[str]] = {}
+    for article in articles:
+        needed = needed_by[id(article)] = set()
         for block in article.blocks:
             shouting = postedit.is_shouting(block.source)
             for segment in block.segments:
@@ -112,19 +125,37 @@ def translate_articles(
                     continue
                 if segment.split:
                     segment.flags.append("split")
+                if segment.source in human:
+                    segment.target, segment.origin = human[segment.source], "human"
+                    continue
                 if checks.looks_english(segment.source):
                     segment.target = segment.source
                     segment.flags.append("kept_english")
                     continue
                 prepared = _prepare(block, segment, shouting)
-                job = jobs.setdefault(prepared.protected.text, _Job(prepared.protected.text))
+                job = jobs.setdefault(prepared.protected.text, _Job(
+                    prepared.protected.text, glossary=tuple(getattr(prepared, "glossary", ()))))
                 job.users.append((article, prepared))
                 needed.add(job.text)
         pending[id(article)] = len(needed)
+    ordered = list(jobs.values())
+    if memory is not None:
+        remembered = memory.machine({job.text: (job.text, job.glossary) for job in ordered})
+        for job in ordered:
+            if job.text in remembered:
+                _recall(job, remembered[job.text].target, remembered[job.text].flags)
+                for article in {id(a): a for a, _ in job.users}.values():
+                    pending[id(article)] -= 1
+        ordered = [job for job in ordered if job.text not in remembered]
+
+    def article_done(article: Article) -> None:
+        if memory is not None:
+            memory.remember(_new_entries(article, needed_by[id(article)], jobs, memory))
+        on_article_done(article)
+
     for article in articles:
         if pending[id(article)] == 0:
-            on_article_done(article)
-    ordered = list(jobs.values())
+            article_done(article)
     on_progress(0, len(ordered))
     for start in range(0, len(ordered), chunk_sentences):
         chunk = ordered[start : start + chunk_sentences]
@@ -139,8 +170,34 @@ def translate_articles(
             for article in {id(a): a for a, _ in job.users}.values():
                 pending[id(article)] -= 1
                 if pending[id(article)] == 0:
-                    on_article_done(article)
+                    article_done(article)
     return articles
+
+
+def _recall(job: _Job, raw: str, stored_flags: list[str]) -> None:
+    """Put a remembered answer into every segment that asked for it, as if the model had given it:
+    post-editing and checks run again, and the flags stored with it come back (they warn again)."""
+    for _, prepared in job.users:
+        target, flags = _finish(prepared, raw)
+        segment = prepared.segment
+        info = [f for f in segment.flags if f in INFO_FLAGS]
+        segment.target, segment.origin = target, "memory"
+        segment.flags = info + flags + [f for f in stored_flags if f not in flags and f not in info]
+
+
+def _new_entries(article: Article, texts: set[str], jobs: dict[str, _Job], memory: GuardedMemory) -> list:
+    """The model answers this article brought that the memory does not hold yet (each once)."""
+    from it2en.memory import Entry
+
+    entries = []
+    for text in texts:
+        job = jobs[text]
+        if job.kept is None:
+            continue
+        flags = job.users[0][1].segment.flags
+        entries.append(Entry.machine(job.text, job.kept, memory.context, job.glossary, flags))
+        job.kept = None  # stored with the first article that needed it
+    return entries
 
 
 def _apply(job: _Job, raw: str, *, retry: bool = False) -> bool:
@@ -149,7 +206,7 @@ def _apply(job: _Job, raw: str, *, retry: bool = False) -> bool:
     On a retry, a segment takes the new answer only if its checks come out better.
     """
     flagged = False
-    for _, prepared in job.users:
+    for index, (_, prepared) in enumerate(job.users):
         target, flags = _finish(prepared, raw)
         segment = prepared.segment
         info = [f for f in segment.flags if f in INFO_FLAGS]
@@ -157,9 +214,12 @@ def _apply(job: _Job, raw: str, *, retry: bool = False) -> bool:
             old = [f for f in segment.flags if f not in INFO_FLAGS]
             if checks.score(flags) < checks.score(old):
                 segment.target, segment.flags = target, info + flags
+                job.kept = raw if index == 0 else job.kept
             segment.flags.append("retried")
         else:
             segment.target, segment.flags = target, info + flags
+            job.kept = raw if index == 0 else job.kept
+        segment.origin = "model"
         flagged = flagged or bool(flags)
     return flagged
 

@@ -112,6 +112,9 @@ def article_dict(article: Article, meta: OutputMeta | None = None) -> dict:
             if meta is not None:
                 item["target"] = segment.output
                 item["flags"] = list(segment.flags)
+                if segment.translatable:
+                    item["origin"] = segment.origin  # model, memory, human; null: kept as it is
+                    item["it2en_target"] = segment.output  # what it2en wrote: tells an edit apart
             if segment.split:
                 item["split"] = True
             segments.append(item)
