@@ -407,7 +407,7 @@ class GuardedMemory:
         except (MemoryDataError, MemoryAccessError) as error:
             self.failed = str(error)
             self.memory.close()
-            self.warn(f"it2en: warning: {error} Translating without the memory.")
+            self.warn(f"it2en: warning: {error} Going on without the memory.")
             return fallback
 
     def open(self) -> bool:
