@@ -225,4 +225,6 @@ def test_stats_clear_by_model_and_origin(tmp_path, private_translation_memory):
 def test_stats_without_a_memory_creates_nothing(tmp_path, private_translation_memory):
     stats = cli("memory", "stats")
     assert stats.exit_code == 0 and "no translation memory yet" in stats.stdout
+    cleared = cli("memory", "clear")
+    assert cleared.exit_code == 0 and "deleted 0 entries" in cleared.stderr
     assert not private_translation_memory.exists()

@@ -55,8 +55,8 @@ class ArticleTranslator:
         self._engine = engine
         self._meta = OutputMeta(engine.name, "") if engine is not None else None
         self._segment_tokens = pipeline.DEFAULT_SEGMENT_TOKENS
-        self._memory_file = None if memory is None or memory is False else (None if memory is True else memory)
-        self._memory_on = memory is not None and memory is not False
+        self._memory_file = memory if isinstance(memory, (str, Path)) else None
+        self._memory_on = memory is True or self._memory_file is not None
         self._memory_context = None
         self._memory: GuardedMemory | None = None
 

@@ -447,8 +447,11 @@ def memory_clear(
     """Delete entries (all of them when no filter is given)."""
     from it2en.memory import TranslationMemory
 
-    with TranslationMemory(memory, create=False) as store:
-        count = store.clear(model=model, origin=origin.value if origin else None, flagged=flagged)
+    store = TranslationMemory(memory, create=False)
+    count = 0
+    if store.path.exists():
+        with store:
+            count = store.clear(model=model, origin=origin.value if origin else None, flagged=flagged)
     _err(f"it2en: deleted {count} entries from {store.path}")
 
 
