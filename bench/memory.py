@@ -84,7 +84,7 @@ def build_model() -> Path:
     build_random_marian(building, **SHAPE)
     model = MarianMTModel.from_pretrained(building).eval()
     tokenizer = MarianTokenizer.from_pretrained(building)
-    sample = _sample_sentences(40)
+    sample = _sample_sentences(12)
     batch = tokenizer(sample, return_tensors="pt", padding=True)
     source_tokens = batch["attention_mask"].sum().item()
 
@@ -92,13 +92,15 @@ def build_model() -> Path:
         model.final_logits_bias.zero_()
         model.final_logits_bias[0, 0] = bias
         with torch.no_grad():
-            out = model.generate(**batch, num_beams=4, max_new_tokens=200)
+            out = model.generate(**batch, num_beams=1, do_sample=False, max_new_tokens=80)
         return (out[:, 1:] != model.config.pad_token_id).sum().item() / source_tokens
 
-    low, high = 0.0, 40.0
-    for _ in range(10):  # outputs shorten as the bias grows: bisect to the wanted length
+    low, high = 0.0, 96.0  # large random weights: logits spread over tens of units
+    for step in range(7):  # outputs shorten as the bias grows: bisect to the wanted length (greedy)
         middle = (low + high) / 2
-        if length_ratio(middle) > TARGET_LENGTH_RATIO:
+        ratio = length_ratio(middle)
+        print(f"</s> bias {middle:.2f}: outputs {ratio:.2f}x the source tokens", file=sys.stderr, flush=True)
+        if ratio > TARGET_LENGTH_RATIO:
             low = middle
         else:
             high = middle
@@ -121,6 +123,11 @@ def _sample_sentences(count: int) -> list[str]:
     return sentences[:: max(1, len(sentences) // count)][:count]
 
 
+def _flores_lines(count: int) -> list[str]:
+    corpus = Path(os.environ.get("IT2EN_CORPUS") or ROOT.parent / "shared" / "corpus")
+    return (corpus / "flores200" / "ita_Latn.dev").read_text(encoding="utf-8").splitlines()[-count:]
+
+
 def run_once(files: list[Path], translator, out: Path) -> float:
     from it2en import batch
 
@@ -140,6 +147,7 @@ def main() -> None:
     args = parser.parse_args()
     sys.path.insert(0, str(ROOT / "src"))
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
     os.environ["IT2EN_CACHE_DIR"] = str(OUT / "cache")  # where the CTranslate2 copy is kept
     OUT.mkdir(parents=True, exist_ok=True)
     model_dir = build_model()
@@ -162,36 +170,45 @@ def main() -> None:
     total = counter[0]
     v1, v2 = sorted(fresh.glob("*.txt")), sorted(revised.glob("*.txt"))
 
-    def translator(memory):
+    warm_up = "".join(f"{line}\n\n" for line in _flores_lines(8))  # not corpus sentences
+
+    def translator(memory: Path | bool):
+        """A translator with its engine loaded and warmed up (CTranslate2's first call is slower)."""
         t = ArticleTranslator(str(model_dir), backend="ctranslate2", device="cpu", memory=memory)
-        t.engine  # loaded (and converted once) before any timing
+        t.translate_text(warm_up)
         return t
 
-    plain = translator(False)
-    times: dict[str, list[float]] = {k: [] for k in ("fresh", "fresh_memory", "revised", "revised_memory")}
+    fresh_file, revised_file = OUT / "fresh.sqlite", OUT / "revised.sqlite"
+    for path in (fresh_file, revised_file, OUT / "filled.sqlite"):
+        path.unlink(missing_ok=True)
+    systems = {"fresh": translator(False), "fresh_memory": translator(fresh_file),
+               "revised": translator(False), "revised_memory": translator(revised_file)}
+    times: dict[str, list[float]] = {k: [] for k in systems}
     sent: dict[str, int] = {}
     for round_number in range(args.rounds):
-        memory = OUT / f"round{round_number}.sqlite"
-        memory.unlink(missing_ok=True)
-        filled = OUT / f"round{round_number}-filled.sqlite"
-        times["fresh"].append(run_once(v1, plain, OUT / "o1"))
-        times["fresh_memory"].append(run_once(v1, translator(memory), OUT / "o2"))
-        shutil.copyfile(memory, filled)  # the memory as the fresh run left it, for the revised run
-        times["revised"].append(run_once(v2, plain, OUT / "o3"))
-        with_memory = translator(filled)
-        times["revised_memory"].append(run_once(v2, with_memory, OUT / "o4"))
-        with TranslationMemory(filled) as store:
-            sent["entries_after_revised"] = store.stats().entries
-        with TranslationMemory(memory) as store:
+        fresh_file.unlink()  # an empty memory for the fresh run (created again when opened)
+        names = list(systems)
+        order = names[2:] + names[:2] if round_number % 2 else names
+        for name in order:  # fresh runs first in even rounds, revised runs first in odd ones (round 0 fills)
+            if name == "revised_memory":
+                shutil.copyfile(OUT / "filled.sqlite", revised_file)
+            times[name].append(run_once(v1 if name.startswith("fresh") else v2, systems[name], OUT / name))
+            if name == "fresh_memory":
+                shutil.copyfile(fresh_file, OUT / "filled.sqlite")  # what the revised run starts from
+        with TranslationMemory(OUT / "filled.sqlite") as store:
             sent["entries_after_fresh"] = store.stats().entries
+        with TranslationMemory(revised_file) as store:
+            sent["entries_after_revised"] = store.stats().entries
         print(f"round {round_number + 1}: " + ", ".join(f"{k} {v[-1]:.2f} s" for k, v in times.items()),
               file=sys.stderr, flush=True)
     median = {k: statistics.median(v) for k, v in times.items()}
     bias = json.loads((model_dir / "eos_bias.json").read_text())
     report = {
         "date": datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
-        "model": f"random MarianMT {SHAPE}, </s> bias {bias['bias']:.2f} "
-                 f"(outputs {bias['length_ratio']:.2f}x the source tokens), CTranslate2 int8, beam 4, CPU",
+        "model": f"random MarianMT {SHAPE}, </s> bias {bias['bias']:.2f} (greedy outputs "
+                 f"{bias['length_ratio']:.2f}x the source tokens), CTranslate2 int8, beam 4, CPU",
+        "output_chars_per_source_char": sum(len(p.read_text(encoding="utf-8")) for p in (OUT / "fresh").rglob("*.txt"))
+        / sum(len(p.read_text(encoding="utf-8")) for p in v1),
         "cpu_count": os.cpu_count(),
         "articles": len(v1), "sentences": total, "changed_sentences": changed,
         "rounds": args.rounds, "median_s": median,
