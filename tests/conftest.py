@@ -34,6 +34,18 @@ MARKDOWN_SOURCES = sorted((CORPUS / "articles" / "src").glob("*.md"))
 """The original Markdown (Jekyll) sources of three of the articles."""
 FLORES = CORPUS / "flores200"
 
+# ----------------------------------------------------------------------------- isolation
+
+
+@pytest.fixture(autouse=True)
+def private_translation_memory(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Every test gets its own empty translation memory: none writes the user's cache, none sees
+    another's entries (subprocesses inherit ``$IT2EN_MEMORY`` too)."""
+    path = tmp_path_factory.mktemp("memory") / "memory.sqlite"
+    monkeypatch.setenv("IT2EN_MEMORY", str(path))
+    return path
+
+
 # ----------------------------------------------------------------------------- models
 
 TINY_MODEL_INIT_STD = 1.0

@@ -21,6 +21,7 @@ from it2en.engines import Translator
 from it2en.errors import It2enError
 from it2en.fidelity.glossary import Glossary
 from it2en.fidelity.glossary import load as load_glossary
+from it2en.memory import GuardedMemory, ModelContext, TranslationMemory
 from it2en.render import WRITERS, OutputMeta
 
 
@@ -39,6 +40,7 @@ class ArticleTranslator:
         engine: Translator | None = None,
         glossary: Glossary | Iterable[str | Path] | None = None,
         keep_number_format: bool = False,
+        memory: str | Path | bool | None = None,
     ) -> None:
         """``model``: a models.toml name, a MarianMT folder or a hub id (default: models.toml's).
 
@@ -46,6 +48,9 @@ class ArticleTranslator:
         (tests use ``IdentityTranslator``). ``glossary``: a ``Glossary`` or glossary file paths
         (``fidelity.glossary``), whose terms come out verbatim in English; ``keep_number_format``:
         numbers keep the source's form (``17.500``) instead of the English one (``17,500``).
+        ``memory``: a translation memory file, True for the default one (``$IT2EN_MEMORY`` or the
+        user's cache), None or False for none. A memory that fails is said once through
+        ``notify`` and the translation goes on without it.
         """
         self._model_ref = model
         self._backend = backend
@@ -60,6 +65,10 @@ class ArticleTranslator:
             glossary = load_glossary(glossary)
         self.glossary = glossary
         self.keep_number_format = keep_number_format
+        self._memory_file = memory if isinstance(memory, (str, Path)) else None
+        self._memory_on = memory is True or self._memory_file is not None
+        self._memory_context = None
+        self._memory: GuardedMemory | None = None
 
     @property
     def engine(self) -> Translator:
@@ -79,6 +88,8 @@ class ArticleTranslator:
                 notify=self._notify,
             )
             self._meta = OutputMeta(spec.name, located.revision)
+            self._memory_context = ModelContext.of(spec.name, spec.hub_id or located.cache_key,
+                                                   located.revision, spec.generation)
             self._segment_tokens = min(pipeline.DEFAULT_SEGMENT_TOKENS, spec.generation.max_length - 1)
         return self._engine
 
@@ -95,15 +106,31 @@ class ArticleTranslator:
             for article in articles:
                 on_article_done(article)
             return articles
-        return pipeline.translate_articles(
-            articles,
-            self.engine,
-            segment_tokens=self._segment_tokens,
-            on_article_done=on_article_done,
-            on_progress=on_progress,
-            glossary=self.glossary,
-            keep_number_format=self.keep_number_format,
-        )
+        engine = self.engine
+        memory = self._open_memory()
+        try:
+            return pipeline.translate_articles(
+                articles,
+                engine,
+                segment_tokens=self._segment_tokens,
+                on_article_done=on_article_done,
+                on_progress=on_progress,
+                glossary=self.glossary,
+                keep_number_format=self.keep_number_format,
+                memory=memory,
+            )
+        finally:
+            if memory is not None:
+                memory.close()  # no -wal/-shm file stays beside the memory between calls
+
+    def _open_memory(self) -> GuardedMemory | None:
+        """The memory for one call, opened now; None when off or when it failed before."""
+        if not self._memory_on:
+            return None
+        if self._memory is None:
+            context = self._memory_context or _engine_context(self._engine, self._beams)
+            self._memory = GuardedMemory(TranslationMemory(self._memory_file), context, warn=self._notify)
+        return self._memory if self._memory.open() else None
 
     def translate_article(self, article: Article) -> Article:
         return self.translate_articles([article])[0]
@@ -138,3 +165,12 @@ class ArticleTranslator:
             return OutputMeta(models.resolve(self._model_ref).name, "")
         except It2enError:
             return OutputMeta(self._model_ref or "", "")
+
+
+def _engine_context(engine: Translator, beams: int | None) -> ModelContext:
+    """The memory key's model part for an engine given directly (no models.toml entry)."""
+    name = getattr(engine, "name", type(engine).__name__)
+    generation = getattr(engine, "generation", None)
+    if generation is not None:
+        return ModelContext.of(name, name, getattr(engine, "revision", ""), generation)
+    return ModelContext(name, name, getattr(engine, "revision", ""), f"beams={beams or ''}")

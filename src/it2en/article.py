@@ -95,6 +95,9 @@ class Segment:
     """Numbers written the English way in the target, as ``(source form, English form)``."""
     glossary: list[tuple[str, str]] = field(default_factory=list)
     """Glossary entries applied, as ``(it, en)``; an empty ``en`` means kept as is."""
+    origin: str | None = None
+    """Where the target came from: ``model``, ``memory`` (a remembered model answer) or ``human``
+    (a translation imported into the memory); None while untranslated or kept as it is."""
 
     @property
     def marked_source(self) -> str:

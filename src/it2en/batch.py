@@ -53,8 +53,21 @@ class Summary:
         return sum(job.status is status for job in self.jobs)
 
     def line(self) -> str:
-        return (f"{self.count(Status.TRANSLATED)} translated, {self.count(Status.SKIPPED)} skipped, "
+        line = (f"{self.count(Status.TRANSLATED)} translated, {self.count(Status.SKIPPED)} skipped, "
                 f"{self.count(Status.FAILED)} failed")
+        memory = self.memory_line()
+        return f"{line}; {memory}" if memory else line
+
+    def memory_line(self) -> str:
+        """``N of M sentences from the translation memory (K human)``; empty when none came from it."""
+        origins = [s.origin for job in self.jobs if job.article is not None and job.status is Status.TRANSLATED
+                   for s in job.article.translatable_segments()]
+        remembered = sum(o in ("memory", "human") for o in origins)
+        if not remembered:
+            return ""
+        human = sum(o == "human" for o in origins)
+        return (f"{remembered} of {len(origins)} sentences from the translation memory"
+                + (f" ({human} human)" if human else ""))
 
 
 def expand_inputs(inputs: list[str], *, output_dir: Path | None = None) -> list[tuple[str, PurePath]]:

@@ -252,6 +252,10 @@ def translate(
              "Example: --glossary redazione.tsv"),
     keep_number_format: bool = typer.Option(
         False, "--keep-number-format", help="Keep numbers as the source writes them (17.500) instead of English (17,500)."),
+    memory: Optional[Path] = typer.Option(
+        None, "--memory", envvar="IT2EN_MEMORY", metavar="FILE",
+        help="Translation memory file. Default: $IT2EN_MEMORY, else memory.sqlite in it2en's cache folder."),
+    no_memory: bool = typer.Option(False, "--no-memory", help="Neither read nor write the translation memory."),
 ) -> None:
     """Translate Italian articles into English, keeping their structure."""
     terms = _glossary(glossary)
@@ -269,7 +273,8 @@ def translate(
     reporter = _Reporter(quiet=quiet, verbose=verbose, total_articles=len(jobs))
     translator = ArticleTranslator(model, backend=backend.value, device=device.value, beams=beams,
                                    quiet=quiet, notify=reporter.note, glossary=terms,
-                                   keep_number_format=keep_number_format)
+                                   keep_number_format=keep_number_format,
+                                   memory=False if no_memory else (memory or True))
     for job in jobs:
         if job.status is batch.Status.SKIPPED:
             reporter.note(f"it2en: skipped {job.source}: {job.reason}")
@@ -288,6 +293,8 @@ def translate(
         raise typer.Exit(int(ExitCode.BATCH_PARTIAL))
     if several:
         reporter.note(f"it2en: {summary.line()}")
+    elif summary.memory_line():
+        reporter.note(f"it2en: {summary.memory_line()}")
     if strict and any(_flagged(job) for job in summary.jobs):
         _err("it2en: --strict: some segments were flagged (see the warnings above).")
         raise typer.Exit(int(ExitCode.FLAGGED))
@@ -419,6 +426,116 @@ def glossary_check(
         raise GlossaryError(f"{file}: {len(problems)} problem{'s' if len(problems) > 1 else ''} (listed on stdout)")
     kept = sum(1 for e in entries if not e.en)
     writing.write_stream(_stdout(), f"{file}: {len(entries)} entries ({kept} kept as is), no problems\n")
+
+
+MEMORY_EXAMPLES = """
+Examples:
+
+  it2en memory stats
+
+  it2en memory import corrected.en.json   (edited -f json output)
+
+  it2en memory import team.tmx
+
+  it2en memory export --tmx all.tmx
+
+  it2en memory clear --flagged
+"""
+
+memory_app = typer.Typer(
+    help="The translation memory: sentences translated before are not sent to the model again.",
+    no_args_is_help=True, rich_markup_mode=None, context_settings={"help_option_names": ["-h", "--help"]},
+    epilog=MEMORY_EXAMPLES,
+)
+app.add_typer(memory_app, name="memory")
+MEMORY_FILE_OPTION = typer.Option(None, "--memory", envvar="IT2EN_MEMORY", metavar="FILE",
+                                  help="The memory file (default: $IT2EN_MEMORY, else it2en's cache folder).")
+
+
+class Origin(str, Enum):
+    machine = "machine"
+    human = "human"
+
+
+@memory_app.command("stats")
+@error_boundary
+def memory_stats(memory: Optional[Path] = MEMORY_FILE_OPTION) -> None:
+    """Entries by origin and model, flagged entries, and the file's size."""
+    from it2en.memory import TranslationMemory
+
+    store = TranslationMemory(memory, create=False)
+    if not store.path.exists():
+        writing.write_stream(_stdout(), f"{store.path}: no translation memory yet (0 entries)\n")
+        return
+    with store:
+        stats = store.stats()
+    rows = [f"{stats.path}: {stats.entries} entries, {stats.flagged} flagged, {stats.size_bytes:,} bytes"]
+    rows += [f"  {origin:<8} {count:>8}  {model or '(any model)'}" for origin, model, count in stats.by_origin_model]
+    writing.write_stream(_stdout(), "\n".join(rows) + "\n")
+
+
+@memory_app.command("import")
+@error_boundary
+def memory_import(
+    file: Path = typer.Argument(..., help="An edited it2en -f json output (.json, .jsonl) or a TMX file (.tmx)."),
+    memory: Optional[Path] = MEMORY_FILE_OPTION,
+) -> None:
+    """Add human translations: the edited targets of a JSON output, or a TMX file's units."""
+    from it2en import memory_exchange
+    from it2en.memory import TranslationMemory
+
+    if file.suffix.lower() == ".tmx":
+        imported = memory_exchange.read_tmx(file)
+    elif file.suffix.lower() in (".json", ".jsonl"):
+        imported = memory_exchange.read_edited_json(file)
+    else:
+        raise UsageError(f"{file}: give a .json/.jsonl (an it2en -f json output) or a .tmx file.")
+    if imported.inline_tags:
+        _err(f"it2en: warning: {imported.inline_tags} inline tags in TMX segments were dropped to their text.")
+    if imported.skipped:
+        _err(f"it2en: warning: {imported.skipped} translation units without an Italian and an English "
+             "segment were skipped.")
+    with TranslationMemory(memory) as store:
+        count = store.store(imported.entries)
+    human = sum(e.origin == "human" for e in imported.entries)
+    unchanged = f"; {imported.unchanged} segments unchanged" if imported.unchanged else ""
+    _err(f"it2en: imported {count} entries ({human} human) into {store.path}{unchanged}")
+
+
+@memory_app.command("export")
+@error_boundary
+def memory_export(
+    tmx: Path = typer.Option(..., "--tmx", metavar="FILE", help="Write every entry to this TMX 1.4b file."),
+    memory: Optional[Path] = MEMORY_FILE_OPTION,
+) -> None:
+    """Write the memory as TMX 1.4b (machine entries keep their model and settings as x-it2en props)."""
+    from it2en import memory_exchange
+    from it2en.memory import TranslationMemory
+
+    with TranslationMemory(memory, create=False) as store:
+        written, left_out = memory_exchange.write_tmx(store.entries(), tmx)
+    if left_out:
+        _err(f"it2en: warning: {left_out} entries hold characters XML cannot carry and were left out.")
+    _err(f"it2en: exported {written} entries to {tmx}")
+
+
+@memory_app.command("clear")
+@error_boundary
+def memory_clear(
+    model: Optional[str] = typer.Option(None, "--model", metavar="NAME", help="Only entries of this model (name or id)."),
+    origin: Optional[Origin] = typer.Option(None, "--origin", help="Only machine or only human entries."),
+    flagged: bool = typer.Option(False, "--flagged", help="Only machine entries a check flagged: they are tried again."),
+    memory: Optional[Path] = MEMORY_FILE_OPTION,
+) -> None:
+    """Delete entries (all of them when no filter is given)."""
+    from it2en.memory import TranslationMemory
+
+    store = TranslationMemory(memory, create=False)
+    count = 0
+    if store.path.exists():
+        with store:
+            count = store.clear(model=model, origin=origin.value if origin else None, flagged=flagged)
+    _err(f"it2en: deleted {count} entries from {store.path}")
 
 
 def main() -> None:

@@ -63,3 +63,15 @@ class OutputCreateError(It2enError):
 
 class OutputWriteError(It2enError):
     exit_code = ExitCode.IO_ERROR
+
+
+class MemoryDataError(It2enError):
+    """The translation memory (or a file to import into it) is not what it should be."""
+
+    exit_code = ExitCode.DATA_ERROR
+
+
+class MemoryAccessError(It2enError):
+    """The translation memory cannot be read or written: read-only, locked, disk full."""
+
+    exit_code = ExitCode.IO_ERROR

@@ -20,6 +20,7 @@ from it2en.sentences import split_long
 
 if TYPE_CHECKING:
     from it2en.fidelity.glossary import Glossary
+    from it2en.memory import GuardedMemory
 
 # Sentences longer than this many tokens are cut at clause boundaries before translation:
 # half of opus-mt's 512-position limit, past which its output degrades and the cap bites.
@@ -55,6 +56,10 @@ class _Job:
     users: list[tuple[Article, _Prepared]] = field(default_factory=list)
     aligned: bool = False
     """A user carries inline markup: the engine is asked for a word alignment too."""
+    glossary: tuple = ()
+    """The glossary entries applied to ``text``: part of its translation memory key."""
+    kept: str | None = None
+    """The model answer the first user kept (the better attempt): what the memory stores."""
 
 
 def split_overlong(article: Article, count_tokens: Callable[[str], int], limit: int) -> int:
@@ -180,12 +185,16 @@ def translate_articles(
     chunk_sentences: int = CHUNK_SENTENCES,
     glossary: Glossary | None = None,
     keep_number_format: bool = False,
+    memory: GuardedMemory | None = None,
 ) -> list[Article]:
     """Translate the articles in place; call ``on_article_done`` as each one completes.
 
     ``on_progress(done, total)`` counts unique sentences sent to the engine. ``glossary``: the
     user's terms, masked and put back in English; ``keep_number_format``: numbers keep the
-    source's form instead of the English one.
+    source's form instead of the English one. With ``memory``, human entries are taken first,
+    remembered model answers next, and only the remaining sentences reach the engine; each
+    finished article's new answers are stored in one go. Sentences with inline markup are not
+    recalled (the word alignment that places their markup is not stored): they reach the engine.
     """
     articles = list(articles)
     count_tokens = getattr(engine, "count_tokens", estimate_tokens)
@@ -193,7 +202,10 @@ def translate_articles(
     pending: dict[int, int] = {}
     for article in articles:
         split_overlong(article, count_tokens, segment_tokens)
-        needed = set()
+    human = memory.human(s.source for a in articles for s in a.translatable_segments()) if memory else {}
+    needed_by: dict[int, set[str]] = {}
+    for article in articles:
+        needed = needed_by[id(article)] = set()
         for block in article.blocks:
             shouting = postedit.is_shouting(block.source)
             for segment in block.segments:
@@ -201,6 +213,11 @@ def translate_articles(
                     continue
                 if segment.split:
                     segment.flags.append("split")
+                if segment.source in human:
+                    segment.target, segment.origin = human[segment.source], "human"
+                    if segment.markup:  # no alignment with a human sentence: the rule places it
+                        _transfer_markup(segment, None)
+                    continue
                 if checks.looks_english(segment.source):
                     segment.target = segment.source
                     for element in segment.markup:  # the source's own places
@@ -209,15 +226,30 @@ def translate_articles(
                     continue
                 prepared = _prepare(block, segment, shouting, glossary=glossary,
                                     keep_number_format=keep_number_format)
-                job = jobs.setdefault(prepared.protected.text, _Job(prepared.protected.text))
+                job = jobs.setdefault(prepared.protected.text, _Job(
+                    prepared.protected.text, glossary=tuple(prepared.glossary)))
                 job.users.append((article, prepared))
                 job.aligned = job.aligned or bool(segment.markup)
                 needed.add(job.text)
         pending[id(article)] = len(needed)
+    ordered = list(jobs.values())
+    if memory is not None:
+        remembered = memory.machine({job.text: (job.text, job.glossary) for job in ordered if not job.aligned})
+        for job in ordered:
+            if job.text in remembered:
+                _recall(job, remembered[job.text].target, remembered[job.text].flags)
+                for article in {id(a): a for a, _ in job.users}.values():
+                    pending[id(article)] -= 1
+        ordered = [job for job in ordered if job.text not in remembered]
+
+    def article_done(article: Article) -> None:
+        if memory is not None:
+            memory.remember(_new_entries(article, needed_by[id(article)], jobs, memory))
+        on_article_done(article)
+
     for article in articles:
         if pending[id(article)] == 0:
-            on_article_done(article)
-    ordered = list(jobs.values())
+            article_done(article)
     on_progress(0, len(ordered))
     for start in range(0, len(ordered), chunk_sentences):
         chunk = ordered[start : start + chunk_sentences]
@@ -233,7 +265,7 @@ def translate_articles(
             for article in {id(a): a for a, _ in job.users}.values():
                 pending[id(article)] -= 1
                 if pending[id(article)] == 0:
-                    on_article_done(article)
+                    article_done(article)
     return articles
 
 
@@ -254,13 +286,39 @@ def _translate(engine: Translator, jobs: list[_Job], **options: int) -> list[tup
     return [answers[id(job)] for job in jobs]
 
 
+def _recall(job: _Job, raw: str, stored_flags: list[str]) -> None:
+    """Put a remembered answer into every segment that asked for it, as if the model had given it:
+    post-editing and checks run again, and the flags stored with it come back (they warn again)."""
+    for _, prepared in job.users:
+        target, flags = _finish(prepared, raw)
+        segment = prepared.segment
+        info = [f for f in segment.flags if f in INFO_FLAGS]
+        segment.target, segment.origin = target, "memory"
+        segment.flags = info + flags + [f for f in stored_flags if f not in flags and f not in info]
+
+
+def _new_entries(article: Article, texts: set[str], jobs: dict[str, _Job], memory: GuardedMemory) -> list:
+    """The model answers this article brought that the memory does not hold yet (each once)."""
+    from it2en.memory import Entry
+
+    entries = []
+    for text in texts:
+        job = jobs[text]
+        if job.kept is None or job.aligned:  # never recalled: see translate_articles
+            continue
+        flags = job.users[0][1].segment.flags
+        entries.append(Entry.machine(job.text, job.kept, memory.context, job.glossary, flags))
+        job.kept = None  # stored with the first article that needed it
+    return entries
+
+
 def _apply(job: _Job, raw: str, alignment: Alignment | None = None, *, retry: bool = False) -> bool:
     """Put one model answer into every segment that asked for it; True if any was flagged.
 
     On a retry, a segment takes the new answer only if its checks come out better.
     """
     flagged = False
-    for _, prepared in job.users:
+    for index, (_, prepared) in enumerate(job.users):
         target, flags = _finish(prepared, raw)
         segment = prepared.segment
         info = [f for f in segment.flags if f in INFO_FLAGS]
@@ -272,10 +330,13 @@ def _apply(job: _Job, raw: str, alignment: Alignment | None = None, *, retry: bo
             if taken:
                 segment.target, segment.flags = target, info + flags
                 prepared.lost_tokens = lost
+                job.kept = raw if index == 0 else job.kept
             segment.flags.append("retried")
         else:
             segment.target, segment.flags = target, info + flags
             prepared.lost_tokens = lost
+            job.kept = raw if index == 0 else job.kept
+        segment.origin = "model"
         if taken and segment.markup:
             _place_markup(prepared, raw, alignment)
         flagged = flagged or bool(flags)
@@ -298,8 +359,12 @@ def _place_markup(prepared: _Prepared, raw: str, alignment: Alignment | None) ->
             markup.map_words(prepared.protected.text.split(), segment.source.split()),
             markup.map_words(raw.split(), segment.target.split()),
         )
+    _transfer_markup(segment, projected)
+
+
+def _transfer_markup(segment: Segment, alignment: Alignment | None) -> None:
     try:
-        segment.markup, moved = markup.transfer_markup(segment.source, segment.markup, segment.target, projected)
+        segment.markup, moved = markup.transfer_markup(segment.source, segment.markup, segment.target, alignment)
     except markup.MarkupTransferError:
         segment.target, moved = None, True
     if moved:
@@ -333,6 +398,7 @@ def _rescue(jobs: list[_Job], engine: Translator) -> None:
             info = [f for f in segment.flags if f in INFO_FLAGS]
             segment.target, segment.flags = target, info + flags + marks
             prepared.lost_tokens = []
+            job.kept = raw  # what the memory stores: the rescued answer, tokens and all
             if segment.markup:  # the pieces were translated apart: no alignment, the rule places it
                 _place_markup(prepared, raw, None)
 

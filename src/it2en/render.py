@@ -131,6 +131,9 @@ def article_dict(article: Article, meta: OutputMeta | None = None) -> dict:
                 plain = segment.target if segment.target is not None else segment.source
                 item["target"] = segment.output if article.format == "text" else plain
                 item["flags"] = list(segment.flags)
+                if segment.translatable:
+                    item["origin"] = segment.origin  # model, memory, human; null: kept as it is
+                    item["it2en_target"] = segment.output  # what it2en wrote: tells an edit apart
             if segment.split:
                 item["split"] = True
             if segment.markup:
