@@ -308,7 +308,7 @@ def test_markup_never_changes_what_the_model_sees(segments) -> None:
 @given(st.lists(marked_segments(), min_size=1, max_size=3))
 def test_identity_engine_gives_back_the_marked_source(segments) -> None:
     article = article_of(segments)
-    translate_articles([article], IdentityTranslator())
+    translate_articles([article], IdentityTranslator(), keep_number_format=True)  # 9.000 stays 9.000
     assert_markup_kept(segments, article)
     for (text, markup), segment in zip(segments, article.segments()):
         assert segment.output == apply_markup(text, markup)

@@ -125,8 +125,8 @@ def test_glossary_entries_applied_invalidate_through_the_pipeline(tmp_path, monk
     translate(ARTICLE, CountingEngine(), memory)
     real = pipeline._prepare
 
-    def with_glossary(block, segment, shouting):
-        prepared = real(block, segment, shouting)
+    def with_glossary(block, segment, shouting, **options):
+        prepared = real(block, segment, shouting, **options)
         prepared.glossary = [("frase", "sentence")] if "frase" in segment.source else []
         return prepared
 
