@@ -1,6 +1,6 @@
 """The fast CPU engine: the same MarianMT model converted to CTranslate2.
 
-Translating needs only ctranslate2, sentencepiece and sacremoses: torch and transformers are
+Translating needs only ctranslate2 and sentencepiece: torch and transformers are
 never imported on this path (converting a model does import them, once).
 
 It mirrors the reference engine (:mod:`it2en.engines.transformers`) rule for rule: the same

@@ -56,13 +56,12 @@ def source_normalizer(lang: str | None) -> Callable[[str], str]:
     OPUS-MT models were trained on text passed through Moses' ``normalize-punctuation.perl``;
     ``MarianTokenizer`` builds the same ``MosesPunctNormalizer(source_lang)`` but (in
     transformers 5.x) no longer applies it by itself, so every engine applies it explicitly,
-    through this one function. Empty text stays empty (Moses returns nothing for it).
+    through this one function: :mod:`it2en.engines.punctuation`, sacremoses' rules without
+    sacremoses' import time (tested equal on the corpus). Empty text stays empty.
     """
-    try:
-        from sacremoses import MosesPunctNormalizer
-    except ImportError:  # sacremoses is a dependency; without it, text goes in unchanged
-        return lambda text: text
-    normalize = MosesPunctNormalizer(lang=lang or "it").normalize
+    from it2en.engines.punctuation import punctuation_normalizer
+
+    normalize = punctuation_normalizer(lang or "it")
     return lambda text: normalize(text) if text else ""
 
 
