@@ -64,13 +64,14 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--budgets", default="2048,2560,3072,4096", help="position budgets to try")
     parser.add_argument("--source-budgets", default="2048", help="source-token budgets (the old rule)")
+    parser.add_argument("--model", default="never-ending", help="a model of bench/realistic_models.py")
     parser.add_argument("--worker", nargs=3, metavar=("CT2_DIR", "RULE", "BUDGET"), help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.worker:
         ct2_dir, rule, budget = args.worker
         print(json.dumps(worker(Path(ct2_dir), rule, int(budget))))
         return
-    _, ct2_dir = speed.prepare_models()
+    _, ct2_dir = speed.prepare_model(args.model)
     settings = [("source", int(b)) for b in args.source_budgets.split(",") if b]
     settings += [("positions", int(b)) for b in args.budgets.split(",") if b]
     print("| rule | budget | batches | largest | tokens | decode s | tok/s | peak RSS MB |")
