@@ -2,8 +2,8 @@
 
 Run from the repository root: ``python bench/batch_budget.py [--budgets 2048,2560,3072,4096]``.
 It takes the unique sentences of the four corpus articles (as ``bench/speed.py`` does, whole),
-the random model of opus-mt-it-en's shape and its int8 copy that ``bench/speed.py`` builds, and
-decodes every sentence once (beam 4, it2en's cap rule) in a fresh process per setting:
+a model of ``bench/realistic_models.py`` (``--model``, default the never-ending one) and its int8
+copy, and decodes every sentence once (beam 4, it2en's cap rule) in a fresh process per setting:
 
 * ``positions N``: it2en's rule, a batch holds at most N × (longest source + its cap);
 * ``source N``: the rule it2en had before, at most N source tokens (longest × sentences).
@@ -47,15 +47,29 @@ def worker(ct2_dir: Path, rule: str, budget: int) -> dict:
     from it2en.generation import GenerationSettings
 
     generation = GenerationSettings(beams=speed.BEAMS)
-    engine = CTranslate2Translator(ct2_dir, generation=generation, quiet=True)
-    encoded = [engine._encode(text) for text in unique_sentences()]
-    cap = generation.max_new_tokens if rule == "positions" else (lambda longest: 0)
-    batches = plan_batches([len(tokens) for tokens in encoded], budget, cap)
+    engine = CTranslate2Translator(ct2_dir, generation=generation, quiet=True, batch_tokens=budget)
+    sentences = unique_sentences()
+    sizes: list[int] = []
+    tokens = 0
+    original = engine._translate_tokens
+
+    def counted(sources, no_repeat_ngram_size=0, **kwargs):
+        nonlocal tokens
+        outputs = original(sources, no_repeat_ngram_size, **kwargs)
+        sizes.append(len(sources))
+        tokens += sum(len(output) for output in outputs)
+        return outputs
+
     start = time.perf_counter()
-    tokens = sum(len(output) for batch in batches
-                 for output in engine._translate_tokens([encoded[i] for i in batch]))
+    if rule == "positions":  # it2en's engine as it runs: length bands, batches grown when outputs end
+        engine._translate_tokens = counted
+        engine.translate(sentences)
+    else:  # the rule before issue 4: sentences × longest source ≤ budget, the batch's own cap
+        encoded = [engine._encode(text) for text in sentences]
+        for batch in plan_batches([len(e) for e in encoded], budget, lambda longest: 0):
+            counted([encoded[i] for i in batch])
     decode_s = time.perf_counter() - start
-    return {"rule": rule, "budget": budget, "batches": len(batches), "largest": max(map(len, batches)),
+    return {"rule": rule, "budget": budget, "batches": len(sizes), "largest": max(sizes),
             "tokens": tokens, "decode_s": decode_s,
             "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}
 
@@ -64,13 +78,14 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--budgets", default="2048,2560,3072,4096", help="position budgets to try")
     parser.add_argument("--source-budgets", default="2048", help="source-token budgets (the old rule)")
+    parser.add_argument("--model", default="never-ending", help="a model of bench/realistic_models.py")
     parser.add_argument("--worker", nargs=3, metavar=("CT2_DIR", "RULE", "BUDGET"), help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.worker:
         ct2_dir, rule, budget = args.worker
         print(json.dumps(worker(Path(ct2_dir), rule, int(budget))))
         return
-    _, ct2_dir = speed.prepare_models()
+    _, ct2_dir = speed.prepare_model(args.model)
     settings = [("source", int(b)) for b in args.source_budgets.split(",") if b]
     settings += [("positions", int(b)) for b in args.budgets.split(",") if b]
     print("| rule | budget | batches | largest | tokens | decode s | tok/s | peak RSS MB |")

@@ -25,12 +25,13 @@ from it2en.engines import factory
 from it2en.engines import transformers as hf_engine
 
 COUNTS = {"tokens": 0, "retry_tokens": 0, "sentences": 0, "retry_sentences": 0,
-          "engine_calls": 0, "engine_s": 0.0, "retry_s": 0.0, "load_s": 0.0, "backend": None}
+          "batches": 0, "retry_batches": 0, "retry_calls": 0, "engine_calls": 0, "engine_s": 0.0, "retry_s": 0.0, "load_s": 0.0, "backend": None}
 
 
 def _add(tokens: int, sentences: int, retry: bool) -> None:
     COUNTS["retry_tokens" if retry else "tokens"] += tokens
     COUNTS["retry_sentences" if retry else "sentences"] += sentences
+    COUNTS["retry_batches" if retry else "batches"] += 1
 
 
 def _wrap_ct2() -> None:
@@ -38,8 +39,8 @@ def _wrap_ct2() -> None:
     special = ct2_engine.SPECIAL_TOKENS
 
     @functools.wraps(original)
-    def counted(self, sources, no_repeat_ngram_size=0):
-        results = original(self, sources, no_repeat_ngram_size)
+    def counted(self, sources, no_repeat_ngram_size=0, **kwargs):
+        results = original(self, sources, no_repeat_ngram_size, **kwargs)
         _add(sum(sum(t not in special for t in hyp) for hyp in results), len(sources), no_repeat_ngram_size > 0)
         return results
 
@@ -50,8 +51,8 @@ def _wrap_hf() -> None:
     original = hf_engine.TransformersTranslator._generate_ids
 
     @functools.wraps(original)
-    def counted(self, batch, no_repeat_ngram_size=0):
-        rows = original(self, batch, no_repeat_ngram_size)
+    def counted(self, batch, no_repeat_ngram_size=0, *args, **kwargs):
+        rows = original(self, batch, no_repeat_ngram_size, *args, **kwargs)
         skip = {self._eos_id, self._pad_id}
         _add(sum(sum(i not in skip for i in row) for row in rows), len(batch), no_repeat_ngram_size > 0)
         return rows
@@ -72,6 +73,7 @@ def _wrap_timers() -> None:
                 COUNTS["engine_s"] += spent
                 if no_repeat_ngram_size > 0:
                     COUNTS["retry_s"] += spent
+                    COUNTS["retry_calls"] += 1
                 COUNTS["engine_calls"] += 1
                 COUNTS["backend"] = self.name
 

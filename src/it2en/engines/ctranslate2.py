@@ -1,11 +1,11 @@
 """The fast CPU engine: the same MarianMT model converted to CTranslate2.
 
-Translating needs only ctranslate2, sentencepiece and sacremoses: torch and transformers are
+Translating needs only ctranslate2 and sentencepiece: torch and transformers are
 never imported on this path (converting a model does import them, once).
 
 It mirrors the reference engine (:mod:`it2en.engines.transformers`) rule for rule: the same
-Moses punctuation normalisation, ``source.spm`` pieces plus ``</s>``, the same token-budget
-batches, the same per-batch cap on new tokens, special tokens dropped and ``target.spm`` to
+Moses punctuation normalisation, ``source.spm`` pieces plus ``</s>``, the same length bands and
+the same cap on new tokens per band (its batches may be larger: see ``translate``), special tokens dropped and ``target.spm`` to
 detokenise.
 """
 
@@ -23,8 +23,8 @@ from it2en.engines.transformers import (
     SPECIAL_TOKENS,
     available_cores,
     fit_source,
+    iter_batches,
     library_output,
-    plan_batches,
     read_source_lang,
     source_normalizer,
 )
@@ -165,6 +165,8 @@ class CTranslate2Translator:
                 ) from exc
         self._normalize = source_normalizer(sidecar.get("source_lang"))
         self._forced_eos = bool(sidecar.get("forced_eos", True))
+        self.output_share = 1.0
+        """The longest output of the last batch as a share of its cap (1: sized for the worst case)."""
         self._max_source = generation.max_length
         if device.startswith("cuda"):
             self.check_runtime()
@@ -198,35 +200,50 @@ class CTranslate2Translator:
         return len(self._encode(text))
 
     def max_decoding_length(self, longest_source: int) -> int:
-        """CTranslate2's step limit equivalent to the reference engine's ``max_new_tokens``.
+        """CTranslate2's step limit equivalent to the reference engine's ``max_new_tokens``."""
+        return self.decoding_steps(self.generation.max_new_tokens(longest_source))
+
+    def decoding_steps(self, cap: int) -> int:
+        """CTranslate2's step limit for a cap of ``cap`` new tokens in the reference engine.
 
         Both count decoding steps, ``</s>`` included. transformers forces ``</s>`` on the
         last allowed step (``forced_eos_token_id``), so at most ``cap - 1`` real tokens come
         out; CTranslate2 has no forced end, so it gets ``cap - 1`` steps.
         """
-        cap = self.generation.max_new_tokens(longest_source)
         return max(1, cap - 1) if self._forced_eos else cap
 
     # -- translation
 
     def translate(self, sentences: list[str], *, no_repeat_ngram_size: int = 0) -> list[str]:
-        """One translation per sentence, in input order."""
+        """One translation per sentence, in input order.
+
+        Batches grow when outputs end early: CTranslate2 drops a sentence from its batch as
+        soon as its beams end, so what a batch holds follows the outputs' real lengths.
+        ``output_share`` (the longest output of the last batch, as a share of its cap) sizes
+        the next batch; it starts at 1, the worst case, and returns to it as soon as a batch
+        runs to its cap (see :func:`iter_batches`).
+        """
         if not sentences:
             return []
         encoded = [self._encode(text) for text in sentences]
         results: list[str] = [""] * len(sentences)
         with library_output(self.quiet):
             lengths = [len(tokens) for tokens in encoded]
-            for batch in plan_batches(lengths, self.batch_tokens, self.generation.max_new_tokens):
+            batches = iter_batches(lengths, self.batch_tokens, self.generation.max_new_tokens,
+                                   lambda: self.output_share)
+            for batch, cap in batches:
                 sources = [encoded[i] for i in batch]
-                for index, tokens in zip(batch, self._translate_tokens(sources, no_repeat_ngram_size)):
+                outputs = self._translate_tokens(sources, no_repeat_ngram_size, cap=cap)
+                # +1: the </s> step, which the cap counts and the output does not show
+                self.output_share = max(len(tokens) + 1 for tokens in outputs) / cap
+                for index, tokens in zip(batch, outputs):
                     results[index] = self._detokenize(tokens)
         return results
 
     def translate_aligned(self, sentences: list[str], *, no_repeat_ngram_size: int = 0
                           ) -> list[tuple[str, list[tuple[int, int]]]]:
         """:meth:`translate`, plus each translation's word alignment from the attention
-        CTranslate2 returns (``return_attention=True``); same batches, same caps."""
+        CTranslate2 returns (``return_attention=True``); same batching rule, same caps."""
         from it2en.engines.alignment import attention_alignment
 
         if not sentences:
@@ -235,34 +252,44 @@ class CTranslate2Translator:
         results: list[tuple[str, list[tuple[int, int]]]] = [("", [])] * len(sentences)
         with library_output(self.quiet):
             lengths = [len(tokens) for tokens in encoded]
-            for batch in plan_batches(lengths, self.batch_tokens, self.generation.max_new_tokens):
+            batches = iter_batches(lengths, self.batch_tokens, self.generation.max_new_tokens,
+                                   lambda: self.output_share)
+            for batch, cap in batches:
                 sources = [encoded[i] for i in batch]
-                outputs = self._translate_tokens_aligned(sources, no_repeat_ngram_size)
+                outputs = self._translate_tokens_aligned(sources, no_repeat_ngram_size, cap=cap)
+                self.output_share = max(len(tokens) + 1 for tokens, _ in outputs) / cap
                 for index, (tokens, attention) in zip(batch, outputs):
                     text = self._detokenize(tokens)
                     results[index] = (text, attention_alignment(attention, encoded[index], tokens,
                                                                 sentences[index], text))
         return results
 
-    def _translate_tokens(self, sources: list[list[str]], no_repeat_ngram_size: int = 0) -> list[list[str]]:
-        """Target tokens for one batch of tokenised sources (``</s>`` not included)."""
-        results = self._translator.translate_batch(sources, **self._decoding(sources, no_repeat_ngram_size))
+    def _translate_tokens(
+        self, sources: list[list[str]], no_repeat_ngram_size: int = 0, *, cap: int | None = None
+    ) -> list[list[str]]:
+        """Target tokens for one batch of tokenised sources (``</s>`` not included).
+
+        ``cap``: new tokens allowed, ``</s>`` included (default: the longest source's).
+        """
+        results = self._translator.translate_batch(sources, **self._decoding(sources, no_repeat_ngram_size, cap))
         return [result.hypotheses[0] for result in results]
 
-    def _translate_tokens_aligned(self, sources: list[list[str]], no_repeat_ngram_size: int = 0
-                                  ) -> list[tuple[list[str], list[list[float]]]]:
+    def _translate_tokens_aligned(
+        self, sources: list[list[str]], no_repeat_ngram_size: int = 0, *, cap: int | None = None
+    ) -> list[tuple[list[str], list[list[float]]]]:
         """:meth:`_translate_tokens` with each hypothesis' attention rows (one per token)."""
         results = self._translator.translate_batch(
-            sources, **self._decoding(sources, no_repeat_ngram_size), return_attention=True)
+            sources, **self._decoding(sources, no_repeat_ngram_size, cap), return_attention=True)
         return [(result.hypotheses[0], result.attention[0]) for result in results]
 
-    def _decoding(self, sources: list[list[str]], no_repeat_ngram_size: int) -> dict:
+    def _decoding(self, sources: list[list[str]], no_repeat_ngram_size: int, cap: int | None) -> dict:
         """``translate_batch`` options for one batch: both paths decode alike."""
-        longest = max(len(tokens) for tokens in sources)
+        if cap is None:
+            cap = self.generation.max_new_tokens(max(len(tokens) for tokens in sources))
         return dict(
             beam_size=self.generation.beams,
-            max_decoding_length=self.max_decoding_length(longest),
-            max_batch_size=0,  # planned already (plan_batches): CTranslate2 must not cut it again
+            max_decoding_length=self.decoding_steps(cap),
+            max_batch_size=0,  # planned already (iter_batches): CTranslate2 must not cut it again
             no_repeat_ngram_size=no_repeat_ngram_size,
             num_hypotheses=1,
             return_scores=False,

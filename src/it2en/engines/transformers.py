@@ -2,7 +2,7 @@
 
 It also owns the rules every backend shares, so that both decode under the same conditions:
 the source normalisation (:func:`source_normalizer`), the token-budget batching
-(:func:`plan_batches`) and the source length limit (:func:`fit_source`). Those helpers are light: torch and
+(:func:`iter_batches`, :func:`band_caps`) and the source length limit (:func:`fit_source`). Those helpers are light: torch and
 transformers are imported only when a :class:`TransformersTranslator` is built, so the
 CTranslate2 engine can reuse them without pulling in torch.
 """
@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import io
 import json
+import math
 import os
 import sys
 import warnings
@@ -24,14 +25,15 @@ from it2en.models import check_model_folder
 from it2en.generation import GenerationSettings
 
 DEFAULT_BATCH_TOKENS = 2560
-"""Token positions per batch: sentences × (longest source + its cap on new tokens).
+"""Token positions per batch: sentences × (longest source + the part of its cap the outputs fill).
 
 This counts what a batch holds in memory while it decodes (per beam, the encoder output and
 cross-attention keys/values grow with the source, the self-attention keys/values with the output,
 up to the cap), so a batch of long sentences is smaller than one of short sentences, and peak
-memory stays bounded whatever the input. 2560 measured best on the corpus with CTranslate2 on 2
-cores: 261 tok/s at 573 MB peak, against 163 tok/s at 1,034 MB when 2048 source tokens alone were
-counted (``python bench/batch_budget.py``)."""
+memory stays bounded whatever the input. Sized for outputs that all run to their caps, 2560
+measured best on the corpus with CTranslate2 on 2 cores: 261 tok/s at 573 MB peak, against 163
+tok/s at 1,034 MB when 2048 source tokens alone were counted (``python bench/batch_budget.py``).
+The CTranslate2 engine counts less of the cap once outputs are seen to end (:func:`iter_batches`)."""
 
 EOS_TOKEN = "</s>"
 SPECIAL_TOKENS = frozenset({"</s>", "<unk>", "<pad>"})
@@ -56,13 +58,12 @@ def source_normalizer(lang: str | None) -> Callable[[str], str]:
     OPUS-MT models were trained on text passed through Moses' ``normalize-punctuation.perl``;
     ``MarianTokenizer`` builds the same ``MosesPunctNormalizer(source_lang)`` but (in
     transformers 5.x) no longer applies it by itself, so every engine applies it explicitly,
-    through this one function. Empty text stays empty (Moses returns nothing for it).
+    through this one function: :mod:`it2en.engines.punctuation`, sacremoses' rules without
+    sacremoses' import time (tested equal on the corpus). Empty text stays empty.
     """
-    try:
-        from sacremoses import MosesPunctNormalizer
-    except ImportError:  # sacremoses is a dependency; without it, text goes in unchanged
-        return lambda text: text
-    normalize = MosesPunctNormalizer(lang=lang or "it").normalize
+    from it2en.engines.punctuation import punctuation_normalizer
+
+    normalize = punctuation_normalizer(lang or "it")
     return lambda text: normalize(text) if text else ""
 
 
@@ -93,32 +94,74 @@ LENGTH_SLACK = 8
 the longest source's, so a short sentence batched with a long one could run (if it loops) to a
 cap far above its own, and every beam's key/value cache grows to that cap."""
 
+LENGTH_BANDS = (10, 28, 64, 136, 280, 512)
+"""Source lengths (``</s>`` included) are batched within bands ``(previous top, top]``; each
+top is 2 × the previous + 8, so any batch inside one band keeps :data:`LENGTH_SPREAD`."""
+
+MIN_OUTPUT_SHARE = 0.25
+"""The least share of its cap an output is assumed to fill when a batch is sized (see
+:func:`iter_batches`)."""
+
+
+def length_band(length: int) -> int:
+    """The top of the band a source of ``length`` tokens falls in."""
+    return next((top for top in LENGTH_BANDS if length <= top), length)
+
+
+def band_caps(lengths: list[int], cap: Callable[[int], int]) -> dict[int, int]:
+    """Each band's cap on new tokens in one call: the cap of the band's longest source.
+
+    A sentence's cap thus depends on the sentences translated with it, never on how they are
+    cut into batches: batches may grow or shrink (:func:`iter_batches`) and both engines still
+    give every sentence the same cap.
+    """
+    longest: dict[int, int] = {}
+    for length in lengths:
+        band = length_band(length)
+        longest[band] = max(longest.get(band, 0), length)
+    return {band: cap(length) for band, length in longest.items()}
+
+
+def iter_batches(
+    lengths: list[int],
+    batch_tokens: int,
+    cap: Callable[[int], int],
+    output_share: Callable[[], float] = lambda: 1.0,
+) -> Iterator[tuple[list[int], int]]:
+    """``(sentence indices, cap on new tokens)`` per batch, longest sources first.
+
+    A batch holds sentences of one length band (:data:`LENGTH_BANDS`), so its cap is the band's
+    (:func:`band_caps`), and costs ``len(batch) × (longest + share × cap)`` token positions,
+    at most ``batch_tokens`` (see :data:`DEFAULT_BATCH_TOKENS`). ``output_share()``, read before
+    each batch, is the share of its cap an output is expected to fill: 1 (every output runs to
+    its cap, the worst case) unless the engine has seen outputs end sooner; never below
+    :data:`MIN_OUTPUT_SHARE`. A sentence over the budget gets a batch of its own.
+    """
+    caps = band_caps(lengths, cap)
+    order = sorted(range(len(lengths)), key=lambda i: (-lengths[i], i))
+    position = 0
+    while position < len(order):
+        first = order[position]
+        band = length_band(lengths[first])
+        share = min(1.0, max(MIN_OUTPUT_SHARE, output_share()))
+        cost = lengths[first] + math.ceil(share * caps[band])  # the first is the longest
+        size = max(1, batch_tokens // cost)
+        batch = [first]
+        position += 1
+        while position < len(order) and len(batch) < size and length_band(lengths[order[position]]) == band:
+            batch.append(order[position])
+            position += 1
+        yield batch, caps[band]
+
 
 def plan_batches(lengths: list[int], batch_tokens: int, cap: Callable[[int], int]) -> list[list[int]]:
-    """Group sentence indices into batches of at most ``batch_tokens`` token positions.
+    """The batches :func:`iter_batches` makes when every output is expected to run to its cap.
 
-    Sentences are taken longest first (ties in input order), so each batch holds sentences of
-    similar length and its first member is its longest; a batch costs
-    ``len(batch) × (longest + cap(longest))`` (see :data:`DEFAULT_BATCH_TOKENS`), and its
-    lengths stay within :data:`LENGTH_SPREAD`. Both engines batch alike, so a sentence gets the
-    same cap on either. A sentence over the budget gets a batch of its own.
+    Sentences are taken longest first (ties in input order), so each batch's first member is its
+    longest; a batch costs ``len(batch) × (longest + its band's cap)`` (see
+    :data:`DEFAULT_BATCH_TOKENS`), and its lengths stay within :data:`LENGTH_SPREAD`.
     """
-    order = sorted(range(len(lengths)), key=lambda i: (-lengths[i], i))
-    batches: list[list[int]] = []
-    current: list[int] = []
-    longest = 0
-    for index in order:
-        size = lengths[index]
-        too_wide = longest > size * LENGTH_SPREAD + LENGTH_SLACK
-        widest = max(longest, size)
-        if current and (too_wide or (len(current) + 1) * (widest + cap(widest)) > batch_tokens):
-            batches.append(current)
-            current, longest = [], 0
-        current.append(index)
-        longest = max(longest, size)
-    if current:
-        batches.append(current)
-    return batches
+    return [batch for batch, _ in iter_batches(lengths, batch_tokens, cap)]
 
 
 @contextlib.contextmanager
@@ -258,8 +301,10 @@ class TransformersTranslator:
             encoded = [self._encode(text) for text in sentences]
             results: list[str] = [""] * len(sentences)
             lengths = [len(ids) for ids in encoded]
-            for batch in plan_batches(lengths, self.batch_tokens, self.generation.max_new_tokens):
-                outputs = self._generate([encoded[i] for i in batch], no_repeat_ngram_size)
+            # Batches sized for the worst case: generate keeps decoding (padding) the sentences
+            # that ended until the batch's last one ends, so memory follows the longest output.
+            for batch, cap in iter_batches(lengths, self.batch_tokens, self.generation.max_new_tokens):
+                outputs = self._generate([encoded[i] for i in batch], no_repeat_ngram_size, cap)
                 for index, text in zip(batch, outputs):
                     results[index] = text
         return results
@@ -277,8 +322,8 @@ class TransformersTranslator:
             encoded = [self._encode(text) for text in sentences]
             results: list[tuple[str, list[tuple[int, int]]]] = [("", [])] * len(sentences)
             lengths = [len(ids) for ids in encoded]
-            for batch in plan_batches(lengths, self.batch_tokens, self.generation.max_new_tokens):
-                rows = self._generate_ids_aligned([encoded[i] for i in batch], no_repeat_ngram_size)
+            for batch, cap in iter_batches(lengths, self.batch_tokens, self.generation.max_new_tokens):
+                rows = self._generate_ids_aligned([encoded[i] for i in batch], no_repeat_ngram_size, cap)
                 for index, (ids, attention) in zip(batch, rows):
                     text = self._decode([ids])[0]
                     results[index] = (text, attention_alignment(
@@ -286,13 +331,18 @@ class TransformersTranslator:
                         self._tokenizer.convert_ids_to_tokens(ids), sentences[index], text))
         return results
 
-    def _generate_ids(self, batch: list[list[int]], no_repeat_ngram_size: int = 0) -> list[list[int]]:
-        """Generated token ids for one batch of tokenised sources (start token dropped)."""
-        output = self._generate_output(batch, no_repeat_ngram_size)
+    def _generate_ids(
+        self, batch: list[list[int]], no_repeat_ngram_size: int = 0, cap: int | None = None
+    ) -> list[list[int]]:
+        """Generated token ids for one batch of tokenised sources (start token dropped).
+
+        ``cap``: new tokens allowed, ``</s>`` included (default: the longest source's).
+        """
+        output = self._generate_output(batch, no_repeat_ngram_size, cap)
         sequences = output if isinstance(output, self._torch.Tensor) else output.sequences
         return [row[1:].tolist() for row in sequences.cpu()]
 
-    def _generate_ids_aligned(self, batch: list[list[int]], no_repeat_ngram_size: int = 0
+    def _generate_ids_aligned(self, batch: list[list[int]], no_repeat_ngram_size: int = 0, cap: int | None = None
                               ) -> list[tuple[list[int], list[list[float]]]]:
         """:meth:`_generate_ids` with one attention row per generated token (over the source).
 
@@ -304,7 +354,7 @@ class TransformersTranslator:
         previous = model.config._attn_implementation
         model.set_attn_implementation("eager")
         try:
-            output = self._generate_output(batch, no_repeat_ngram_size,
+            output = self._generate_output(batch, no_repeat_ngram_size, cap,
                                            output_attentions=True, return_dict_in_generate=True)
         finally:
             model.set_attn_implementation(previous)
@@ -321,7 +371,8 @@ class TransformersTranslator:
             rows.append((ids, attention))
         return rows
 
-    def _generate_output(self, batch: list[list[int]], no_repeat_ngram_size: int = 0, **extra: Any) -> Any:
+    def _generate_output(self, batch: list[list[int]], no_repeat_ngram_size: int = 0, cap: int | None = None,
+                         **extra: Any) -> Any:
         """``generate`` on one batch of tokenised sources, with ``extra`` options."""
         torch = self._torch
         longest = max(len(ids) for ids in batch)
@@ -341,7 +392,7 @@ class TransformersTranslator:
                 attention_mask=attention_mask.to(self.device),
                 generation_config=config,
                 num_beams=self.generation.beams,
-                max_new_tokens=self.generation.max_new_tokens(longest),
+                max_new_tokens=cap or self.generation.max_new_tokens(longest),
                 max_length=None,
                 no_repeat_ngram_size=no_repeat_ngram_size or None,
                 num_return_sequences=1,
@@ -350,8 +401,8 @@ class TransformersTranslator:
                 **extra,
             )
 
-    def _generate(self, batch: list[list[int]], no_repeat_ngram_size: int) -> list[str]:
-        return self._decode(self._generate_ids(batch, no_repeat_ngram_size))
+    def _generate(self, batch: list[list[int]], no_repeat_ngram_size: int, cap: int | None = None) -> list[str]:
+        return self._decode(self._generate_ids(batch, no_repeat_ngram_size, cap))
 
     def _decode(self, ids: list[list[int]]) -> list[str]:
         return self._tokenizer.batch_decode(
