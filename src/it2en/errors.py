@@ -57,3 +57,9 @@ class OutputCreateError(It2enError):
 
 class OutputWriteError(It2enError):
     exit_code = ExitCode.IO_ERROR
+
+
+class ExtraMissingError(It2enError):
+    """An optional extra (``it2en[scale]``) that a command needs is not installed."""
+
+    exit_code = ExitCode.UNAVAILABLE
