@@ -55,6 +55,9 @@ PART_SECONDS = 60.0
 MAX_ACTOR_RESTARTS = 3
 """A row that kills its worker every time fails the job after this many restarts, instead of forever."""
 
+SHARED_ENVIRONMENT = ("IT2EN_CACHE_DIR", "XDG_CACHE_HOME", "HF_HOME", "HF_HUB_CACHE", "HF_HUB_OFFLINE",
+                      "TRANSFORMERS_OFFLINE")
+
 # Internal columns between the stages; never written out.
 _LINE, _LINE_ERROR, _JSON, _KEY, _TOKENS = "_it2en_line", "_it2en_line_error", "_it2en_json", "_it2en_key", "_it2en_tokens"
 
@@ -127,7 +130,7 @@ def run_corpus(job: CorpusJob, *, notify: Callable[[str], None] = lambda message
     done = output.written_keys(job.id_column) if job.resume else frozenset()
     if not job.resume:
         output.refuse_earlier_parts()
-    prepare_model(job.translator_options, quiet=job.quiet, notify=notify)
+    job.translator_options = prepare_model(job.translator_options, quiet=job.quiet, notify=notify)
 
     started = time.perf_counter()
     we_started_ray = _connect(ray, job.address, quiet=job.quiet)
@@ -243,20 +246,29 @@ def _columns(path: str, kind: str) -> list[str] | None:
     return None
 
 
-def prepare_model(options: dict[str, Any], *, quiet: bool, notify: Callable[[str], None]) -> None:
+def prepare_model(options: dict[str, Any], *, quiet: bool, notify: Callable[[str], None]) -> dict[str, Any]:
     """Find the model (exit 69 here, clearly, when it is missing) and convert it once for CTranslate2.
 
     Done on the driver so that the workers do not convert it side by side into one cache folder.
+    Returns the options with the model named as the driver resolved it (``$IT2EN_MODEL``
+    applies on the driver, whatever the workers' environment).
     """
     from it2en import models
 
-    spec = models.with_beams(models.resolve(options.get("model")), options.get("beams"))
+    options = {**options, "model": options.get("model") or os.environ.get(models.MODEL_ENV) or None}
+    spec = models.with_beams(models.resolve(options["model"]), options.get("beams"))
     located = models.locate(spec, quiet=quiet)
     if options.get("backend", "auto") != "transformers":
         from it2en.engines.factory import ctranslate2_available, ensure_ct2_copy
 
         if ctranslate2_available():
             ensure_ct2_copy(located.path, located.cache_key, quiet=True, notify=notify)
+    return options
+
+
+def worker_environment() -> dict[str, str]:
+    """The driver's settings that the workers must share: caches, offline mode."""
+    return {name: value for name, value in os.environ.items() if name in SHARED_ENVIRONMENT}
 
 
 def _connect(ray, address: str | None, *, quiet: bool) -> bool:
@@ -327,6 +339,7 @@ def build_dataset(job: CorpusJob, files: list[str], kind: str, *, workers: int, 
             "threads": None if gpu else job.cores_per_worker,
             "skip": skip,
             "json_lines": kind == "jsonl",
+            "environment": worker_environment(),
         },
         batch_size=job.batch_articles,
         batch_format="pyarrow",
@@ -374,7 +387,9 @@ class TranslateRows:
     """One Ray actor: loads the model once, then translates batches of rows (``map_batches``)."""
 
     def __init__(self, *, translator_options: dict[str, Any], text_column: str, id_column: str,
-                 input_format: str, threads: int | None, skip: frozenset[str], json_lines: bool) -> None:
+                 input_format: str, threads: int | None, skip: frozenset[str], json_lines: bool,
+                 environment: dict[str, str]) -> None:
+        os.environ.update(environment)
         if threads:
             from it2en.engines.transformers import THREADS_ENV
 
