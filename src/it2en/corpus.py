@@ -190,9 +190,9 @@ def find_inputs(inputs: Iterable[str]) -> tuple[list[str], str]:
                            and not any(part.startswith(".") for part in p.relative_to(path).parts))
             if not found:
                 raise InputMissingError(f"{name}: no .jsonl, .parquet or .csv files in this folder.")
-            files.extend(str(p) for p in found)
+            files.extend(str(p.resolve()) for p in found)
         elif path.is_file():
-            files.append(str(path))
+            files.append(str(path.resolve()))  # Ray's workers do not share our current folder
         else:
             raise InputMissingError(f"{name}: no such file or folder; check the path.")
     if not files:
@@ -311,22 +311,26 @@ def _device(job: CorpusJob) -> str:
 
 def build_dataset(job: CorpusJob, files: list[str], kind: str, *, workers: int, skip: frozenset[str]):
     """The Ray Data pipeline: read, cut into batches of articles, translate on the actor pool."""
-    import pyarrow as pa
+    import warnings
+
     import ray.data
 
-    # Reading is light next to translating: it takes no CPU slot, so that actors holding every
-    # core of the machine cannot starve the reads that feed them.
-    light = {"num_cpus": 0}
-    if kind == "parquet":
-        dataset = ray.data.read_parquet(files, **light)
-    elif kind == "csv":
-        import pyarrow.csv as pacsv
-
-        as_text = {job.text_column: pa.string(), job.id_column: pa.string()}
-        dataset = ray.data.read_csv(files, convert_options=pacsv.ConvertOptions(column_types=as_text), **light)
+    # Files are read whole by tasks that take no CPU slot: reading is light next to translating,
+    # and Ray's own readers (which want a CPU each) could wait forever for actors holding them all.
+    files_in = ray.data.read_binary_files(files, include_paths=True, num_cpus=0)
+    if kind == "jsonl":
+        dataset = files_in.map_batches(split_json_lines, batch_format="pyarrow", batch_size=1, num_cpus=0)
     else:
-        dataset = ray.data.read_binary_files(files, include_paths=True, **light).map_batches(
-            split_json_lines, batch_format="pyarrow", batch_size=1, **light)
+        dataset = files_in.map_batches(read_table_files, fn_kwargs={"kind": kind, "string_columns": [job.text_column, job.id_column]},
+                                       batch_format="pyarrow", batch_size=1, num_cpus=0)
+    with warnings.catch_warnings():  # max_restarts as a remote argument: deprecated in name only
+        warnings.simplefilter("ignore")
+        return _translate_stage(dataset, job, workers=workers, skip=skip, kind=kind)
+
+
+def _translate_stage(dataset, job: CorpusJob, *, workers: int, skip: frozenset[str], kind: str):
+    import ray.data
+
     gpu = _device(job) == "cuda"
     resources = {"num_gpus": job.gpus_per_worker, "num_cpus": 1} if gpu else {"num_cpus": job.cores_per_worker}
     return dataset.map_batches(
@@ -358,6 +362,24 @@ def _sum(column) -> int:
 
 # --------------------------------------------------------------------------------------------
 # the stages that run on Ray
+
+
+def read_table_files(files, *, kind: str, string_columns: list[str]):
+    """Whole Parquet or CSV files (``bytes``, ``path``) → their rows (CSV: the text and id as text)."""
+    import pyarrow as pa
+
+    tables = []
+    for data, path in zip(files.column("bytes").to_pylist(), files.column("path").to_pylist()):
+        if kind == "parquet":
+            import pyarrow.parquet as pq
+
+            tables.append(pq.read_table(pa.BufferReader(data)))
+        else:
+            import pyarrow.csv as pacsv
+
+            options = pacsv.ConvertOptions(column_types={c: pa.string() for c in string_columns})
+            tables.append(pacsv.read_csv(pa.BufferReader(data), convert_options=options))
+    return pa.concat_tables(tables, promote_options="permissive")
 
 
 def split_json_lines(files):
