@@ -366,7 +366,7 @@ class CorpusOutputFormat(str, Enum):
 @app.command(epilog=CORPUS_EXAMPLES)
 @error_boundary
 def corpus(
-    inputs: list[str] = typer.Argument(..., metavar="INPUT...", help="JSON Lines, Parquet or CSV files, or folders of them (one format)."),
+    inputs: list[str] = typer.Argument(..., metavar="INPUT", help="JSON Lines, Parquet or CSV files, or folders of them (one format)."),
     output: str = typer.Option(..., "-o", "--output", help="A .jsonl, .parquet or .csv file, or a folder for part files."),
     text_column: str = typer.Option("text", help="The column that holds each article."),
     id_column: str = typer.Option("id", help="The column that identifies each row (--resume skips ids already written)."),
