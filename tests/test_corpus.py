@@ -216,3 +216,63 @@ def test_translate_never_imports_ray(tiny_model_dir, tmp_path):
                           env={**__import__("os").environ, "IT2EN_CACHE_DIR": str(tmp_path / "cache")})
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "[]"
+
+
+# ----------------------------------------------------------------------------- the stages, without Ray
+
+
+def identity_rows(**overrides):
+    """The actor's class called in-process, with the identity engine (no model, no Ray)."""
+    from it2en.corpus import TranslateRows
+    from it2en.engines import IdentityTranslator
+
+    options = dict(translator_options={"engine": IdentityTranslator()}, text_column="text", id_column="id",
+                   input_format="text", threads=None, skip=frozenset(), json_lines=False, environment={})
+    return TranslateRows(**{**options, **overrides})
+
+
+def test_rows_are_translated_in_place_and_resume_skips_known_ids():
+    from it2en.corpus import row_key
+
+    text = "Titolo\n\nUna frase. Un'altra frase.\n"
+    batch = pa.table({"id": [1, 2, 3], "text": [text, "", "x\x00y"], "year": [2001, 2002, 2003]})
+    out = identity_rows(skip=frozenset({row_key(2)}))(batch)
+    assert out.column("id").to_pylist() == [1, 3]  # id 2 is already written
+    assert out.column("year").to_pylist() == [2001, 2003]
+    assert out.column("translation").to_pylist() == [text, None]  # identity engine: the layout round trip
+    assert out.column("segments").to_pylist() == [3, 0]
+    assert out.schema.field("flags").type == pa.list_(pa.string())
+    errors = out.column("error").to_pylist()
+    assert errors[0] is None and "NUL" in errors[1]
+    assert out.column("model").to_pylist() == ["identity", "identity"]
+
+
+def test_json_lines_are_split_on_newlines_only_and_bad_bytes_become_rows():
+    from it2en.corpus import split_json_lines
+
+    data = ('{"id": 1, "text": "a\u2028b"}\r\n\n' '{"id": 2}\n').encode() + b'{"id": 3, "text": "\xff"}\n'
+    lines = split_json_lines(pa.table({"bytes": [data], "path": ["in.jsonl"]}))
+    assert lines.num_rows == 3  # U+2028 inside a string is no line break; the blank line is no row
+    assert lines.column("_it2en_line_error").to_pylist()[:2] == [None, None]
+    assert "line 4: not UTF-8" in lines.column("_it2en_line_error").to_pylist()[2]
+    out = identity_rows(json_lines=True)(lines)
+    rows = [json.loads(line) for line in out.column("_it2en_json").to_pylist()]
+    assert rows[0]["translation"] == "a\u2028b" and rows[0]["error"] is None
+    assert "no 'text' field" in rows[1]["error"] and "not UTF-8" in rows[2]["error"]
+
+
+def test_parts_are_assembled_into_one_file_and_read_back_for_resume(tmp_path):
+    from it2en.corpus import CorpusJob, OutputPlan, row_key
+
+    job = CorpusJob(inputs=[], output=str(tmp_path / "english.jsonl"))
+    plan = OutputPlan.for_job(job, "jsonl", [])
+    rows = identity_rows()(pa.table({"id": ["a", "b"], "text": ["Una.", "Due."]}))
+    with plan.writer() as writer:
+        writer.add(rows.slice(0, 1))
+        writer.flush()
+        writer.add(rows.slice(1, 1))
+    out = read_jsonl(tmp_path / "english.jsonl")
+    assert [r["id"] for r in out] == ["a", "b"] and not plan.parts.exists()
+    with open(tmp_path / "english.jsonl", "a", encoding="utf-8") as handle:
+        handle.write('{"id": "c", "transl')  # a line cut short: its row is not counted as written
+    assert plan.written_keys("id") == {row_key("a"), row_key("b")}
