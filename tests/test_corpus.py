@@ -276,3 +276,39 @@ def test_parts_are_assembled_into_one_file_and_read_back_for_resume(tmp_path):
     with open(tmp_path / "english.jsonl", "a", encoding="utf-8") as handle:
         handle.write('{"id": "c", "transl')  # a line cut short: its row is not counted as written
     assert plan.written_keys("id") == {row_key("a"), row_key("b")}
+
+
+class DiesOnce:
+    """An identity engine whose first call, in whichever worker, kills that worker's process."""
+
+    name = "identity"
+
+    def __init__(self, marker: Path) -> None:
+        self.marker = marker
+
+    def translate(self, sentences, *, no_repeat_ngram_size=0):
+        if not self.marker.exists():
+            self.marker.touch()
+            import os
+
+            os._exit(1)
+        return list(sentences)
+
+
+def test_a_worker_that_dies_is_restarted_and_every_id_written_once(local_ray, tmp_path):
+    from ray import cloudpickle
+
+    from it2en.corpus import CorpusJob, run_corpus
+
+    cloudpickle.register_pickle_by_value(sys.modules[__name__])  # the workers cannot import this test file
+    rows = [{"id": i, "text": f"Frase numero {i}."} for i in range(6)]
+    write_jsonl(tmp_path / "in.jsonl", rows)
+    marker = tmp_path / "died"
+    job = CorpusJob(inputs=[str(tmp_path / "in.jsonl")], output=str(tmp_path / "out.jsonl"), workers=1,
+                    cores_per_worker=1, batch_articles=2, quiet=True,
+                    translator_options={"engine": DiesOnce(marker), "device": "cpu"})
+    summary = run_corpus(job)
+    assert marker.exists()  # a worker did die
+    out = read_jsonl(tmp_path / "out.jsonl")
+    assert sorted(r["id"] for r in out) == list(range(6)) and summary.rows == 6 and summary.failed == 0
+    assert all(r["translation"] == r["text"] for r in out)

@@ -255,6 +255,8 @@ def prepare_model(options: dict[str, Any], *, quiet: bool, notify: Callable[[str
     """
     from it2en import models
 
+    if options.get("engine") is not None:  # a script's own engine (tests: the identity engine)
+        return options
     options = {**options, "model": options.get("model") or os.environ.get(models.MODEL_ENV) or None}
     spec = models.with_beams(models.resolve(options["model"]), options.get("beams"))
     located = models.locate(spec, quiet=quiet)
