@@ -589,7 +589,11 @@ def parse_article(text: str, input_format: str, *, name: str):
 
 
 def render_article(translator, article, input_format: str) -> str:
-    """The translated article in the input's own layout, as ``it2en translate`` prints it."""
+    """The translated article in the input's own layout, as ``it2en translate`` prints it.
+
+    ``input_format`` is where Markdown and HTML rows get their own renderer once those formats
+    exist; plain text renders with the ``text`` writer, as ``translate`` does.
+    """
     return translator.render(article, "text")
 
 
