@@ -123,3 +123,18 @@ def engine_cli(monkeypatch: pytest.MonkeyPatch, tmp_path: Path):
             monkeypatch.setattr(it2en.api, "ArticleTranslator", real)
 
     return invoke
+
+
+# ----------------------------------------------------------------------------- Ray (it2en corpus)
+
+
+@pytest.fixture(scope="session")
+def local_ray():
+    """One local Ray for the whole session, started by the first corpus test: 2 CPUs, a small
+    object store, no dashboard. ``it2en corpus`` finds it running and uses it."""
+    import ray
+
+    ray.init(num_cpus=2, include_dashboard=False, object_store_memory=160 * 1024**2,
+             log_to_driver=False, configure_logging=False)
+    yield ray
+    ray.shutdown()

@@ -159,6 +159,11 @@ class ArticleTranslator:
     def render(self, article: Article, format: str = "text") -> str:
         return WRITERS[format].render(article, self._meta or self._unloaded_meta())
 
+    @property
+    def meta(self) -> OutputMeta:
+        """The model's name and revision, as outputs record them (``it2en corpus`` columns)."""
+        return self._meta or self._unloaded_meta()
+
     def _unloaded_meta(self) -> OutputMeta:
         """The model's name when nothing needed it loaded (an empty article): no revision."""
         try:

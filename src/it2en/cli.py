@@ -538,6 +538,86 @@ def memory_clear(
     _err(f"it2en: deleted {count} entries from {store.path}")
 
 
+CORPUS_EXAMPLES = """
+Examples:
+
+  it2en corpus articles.jsonl -o english.jsonl
+
+  it2en corpus archive/ -o english/ --text-column body --id-column id
+
+  it2en corpus /data/it/ -o /data/en/ --address auto --workers 16
+
+  it2en corpus articles.jsonl -o english.jsonl --resume
+"""
+
+
+class CorpusInputFormat(str, Enum):
+    text = "text"
+    markdown = "markdown"
+    html = "html"
+
+
+class CorpusOutputFormat(str, Enum):
+    jsonl = "jsonl"
+    parquet = "parquet"
+    csv = "csv"
+
+
+@app.command(epilog=CORPUS_EXAMPLES)
+@error_boundary
+def corpus(
+    inputs: list[str] = typer.Argument(..., metavar="INPUT", help="JSON Lines, Parquet or CSV files, or folders of them (one format)."),
+    output: str = typer.Option(..., "-o", "--output", help="A .jsonl, .parquet or .csv file, or a folder for part files."),
+    text_column: str = typer.Option("text", help="The column that holds each article."),
+    id_column: str = typer.Option("id", help="The column that identifies each row (--resume skips ids already written)."),
+    input_format: CorpusInputFormat = typer.Option(CorpusInputFormat.text, help="How each row's text is parsed."),
+    output_format: Optional[CorpusOutputFormat] = typer.Option(None, help="Default: the output's suffix, else the input's format."),
+    model: Optional[str] = typer.Option(
+        None, "-m", "--model", help="A models.toml name, a MarianMT folder or a hub id. Default: $IT2EN_MODEL or models.toml's."
+    ),
+    backend: Backend = typer.Option(Backend.auto, help="auto: ctranslate2 when installed, else transformers."),
+    device: Device = typer.Option(Device.auto, help="auto: cuda when the Ray cluster has GPUs, else cpu. cuda: --gpus-per-worker per worker."),
+    beams: Optional[int] = typer.Option(None, min=1, max=16, help="Beam size (default from models.toml)."),
+    workers: Optional[int] = typer.Option(None, min=1, help="Actors, each with the model loaded once. Default: the cluster's CPUs / --cores-per-worker, or one per GPU."),
+    cores_per_worker: int = typer.Option(2, min=1, help="CPU cores (and CTranslate2 threads) per worker."),
+    gpus_per_worker: float = typer.Option(1.0, min=0.01, help="With --device cuda: GPUs per worker (0.5: two workers share one)."),
+    batch_articles: int = typer.Option(8, min=1, help="Articles a worker translates together."),
+    resume: bool = typer.Option(False, "--resume", help="Skip the ids the output already holds and add the others."),
+    address: Optional[str] = typer.Option(None, help="A Ray cluster: auto, or HOST:PORT. Default: $RAY_ADDRESS, else a local Ray."),
+    glossary: Optional[list[Path]] = typer.Option(
+        None, "--glossary", metavar="FILE", help="As for translate (repeatable); every worker loads it."),
+    keep_number_format: bool = typer.Option(False, "--keep-number-format", help="As for translate."),
+    memory: Optional[Path] = typer.Option(
+        None, "--memory", metavar="FILE",
+        help="A translation memory every worker reads and fills (a path all workers reach); default: none."),
+    quiet: bool = typer.Option(False, "-q", "--quiet", help="Print nothing on stderr but errors."),
+) -> None:
+    """Translate a dataset of articles (JSON Lines, Parquet, CSV) on Ray: needs it2en[scale]."""
+    from it2en import corpus as corpus_job
+
+    from it2en.fidelity import glossary as glossary_module
+
+    chosen = list(glossary) if glossary else glossary_module.default_paths()
+    if chosen:
+        glossary_module.load(chosen)  # a bad glossary fails here, once, before Ray starts
+    glossary_files = [str(p) for p in chosen] or None
+    translator_options = {"model": model, "backend": backend.value, "device": device.value, "beams": beams,
+                          "glossary": glossary_files, "keep_number_format": keep_number_format,
+                          "memory": str(memory) if memory else None}
+    job = corpus_job.CorpusJob(
+        inputs=list(inputs), output=output, text_column=text_column, id_column=id_column,
+        input_format=input_format.value, output_format=output_format.value if output_format else None,
+        translator_options=translator_options, workers=workers, cores_per_worker=cores_per_worker,
+        gpus_per_worker=gpus_per_worker, batch_articles=batch_articles, resume=resume, address=address, quiet=quiet,
+    )
+    summary = corpus_job.run_corpus(job, notify=lambda message: None if quiet else _err(message))
+    if not quiet:
+        _err(f"it2en: {summary.line()}")
+    if summary.failed:
+        _err(f"it2en: {summary.failed} rows could not be translated: see their 'error' column.")
+        raise typer.Exit(int(ExitCode.BATCH_PARTIAL))
+
+
 def main() -> None:
     app(prog_name="it2en")
 

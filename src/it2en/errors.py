@@ -75,3 +75,9 @@ class MemoryAccessError(It2enError):
     """The translation memory cannot be read or written: read-only, locked, disk full."""
 
     exit_code = ExitCode.IO_ERROR
+
+
+class ExtraMissingError(It2enError):
+    """An optional extra (``it2en[scale]``) that a command needs is not installed."""
+
+    exit_code = ExitCode.UNAVAILABLE

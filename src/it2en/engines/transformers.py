@@ -44,12 +44,21 @@ SPECIAL_TOKENS = frozenset({"</s>", "<unk>", "<pad>"})
 # --------------------------------------------------------------------------- shared rules
 
 
+THREADS_ENV = "IT2EN_THREADS"
+
+
 def available_cores() -> int:
-    """CPU cores this process may run on (affinity and cgroup cpusets respected)."""
+    """CPU cores this process may run on (affinity and cgroup cpusets respected).
+
+    ``$IT2EN_THREADS`` caps it: a corpus worker sharing a machine with others sets it to its
+    own share of the cores, so that the workers do not oversubscribe them.
+    """
     try:
-        return max(1, len(os.sched_getaffinity(0)))
+        cores = max(1, len(os.sched_getaffinity(0)))
     except (AttributeError, OSError):
-        return max(1, os.cpu_count() or 1)
+        cores = max(1, os.cpu_count() or 1)
+    cap = os.environ.get(THREADS_ENV, "")
+    return min(cores, int(cap)) if cap.isdigit() and int(cap) > 0 else cores
 
 
 def source_normalizer(lang: str | None) -> Callable[[str], str]:
