@@ -270,20 +270,15 @@ def translate_articles(
 
 
 def _translate(engine: Translator, jobs: list[_Job], **options: int) -> list[tuple[str, Alignment | None]]:
-    """The engine's answer for each job, in order; with a word alignment for jobs that need one.
+    """The engine's answer for each job, in order; with a word alignment when a job needs one.
 
-    Plain sentences go through ``engine.translate`` as always: only sentences with inline
-    markup pay for the alignment."""
-    answers: dict[int, tuple[str, Alignment | None]] = {}
-    plain = [job for job in jobs if not job.aligned]
-    marked = [job for job in jobs if job.aligned]
-    if plain:
-        for job, raw in zip(plain, engine.translate([job.text for job in plain], **options), strict=True):
-            answers[id(job)] = (raw, None)
-    if marked:
-        for job, answer in zip(marked, translate_aligned(engine, [job.text for job in marked], **options), strict=True):
-            answers[id(job)] = answer
-    return [answers[id(job)] for job in jobs]
+    One call either way, so a sentence is batched (and capped) alike whether or not it or its
+    neighbours carry markup: markup never changes a translation. Chunks of plain sentences go
+    through ``engine.translate`` as always and pay nothing for alignment."""
+    texts = [job.text for job in jobs]
+    if any(job.aligned for job in jobs):
+        return translate_aligned(engine, texts, **options)
+    return [(raw, None) for raw in engine.translate(texts, **options)]
 
 
 def _recall(job: _Job, raw: str, stored_flags: list[str]) -> None:
