@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass, replace
-from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
