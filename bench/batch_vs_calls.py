@@ -34,7 +34,12 @@ def corpus() -> Path:
 def flores_paragraphs() -> list[str]:
     """The FLORES-200 dev documents, one paragraph each: blank lines separate them in the file."""
     text = (corpus() / "flores200" / "ita_Latn.dev.paragraphs.txt").read_text(encoding="utf-8")
-    return [paragraph.strip() for paragraph in text.split("\n\n") if paragraph.strip()]
+    paragraphs = [paragraph.strip() for paragraph in text.strip().split("\n\n")]
+    # An empty article loads no model and would flatter the separate calls; a line break inside
+    # a paragraph means documents were not separated by blank lines.
+    if not all(paragraphs) or any("\n" in paragraph for paragraph in paragraphs):
+        sys.exit("the FLORES paragraphs file is not one paragraph a document, blank lines between")
+    return paragraphs
 
 
 def write_articles(folder: Path, count: int) -> list[Path]:
@@ -49,9 +54,6 @@ def write_articles(folder: Path, count: int) -> list[Path]:
         path = folder / f"articolo{number:02d}.txt"
         path.write_text(f"{title}\n\n{paragraph}\n", encoding="utf-8")
         paths.append(path)
-    empty = [path.name for path in paths if not path.read_text(encoding="utf-8").strip()]
-    if empty:  # an empty article loads no model and would flatter the separate calls
-        sys.exit(f"empty benchmark articles: {', '.join(empty)}")
     return paths
 
 

@@ -33,7 +33,6 @@ MEMORY_ENV = "IT2EN_MEMORY"
 CACHE_ENV = "IT2EN_CACHE_DIR"
 FILE_NAME = "memory.sqlite"
 MACHINE, HUMAN = "machine", "human"
-ORIGINS = (MACHINE, HUMAN)
 BUSY_TIMEOUT_S = 3.0
 """How long a writer waits for another process's transaction before the memory is given up."""
 APPLICATION_ID = 0x69743265  # "it2e": marks the file as an it2en memory
