@@ -168,7 +168,7 @@ def test_cli_identity_markdown_file_and_folder(engine_cli, tmp_path):
     for name, source in SOURCES.items():
         (tmp_path / "sito" / name).write_text(source, encoding="utf-8")
     (tmp_path / "sito" / "extra.markdown").write_text(MARKDOWN_CASES["table"], encoding="utf-8")
-    result = engine_cli(IdentityTranslator(), "sito", "-d", "en", "-q")
+    result = engine_cli(IdentityTranslator(), "sito", "-d", "en", "-q", "--keep-number-format")  # 17.500 stays
     assert result.exit_code == 0, result.output
     for name, source in SOURCES.items():
         out = tmp_path / "en" / name.replace(".md", ".en.md")
