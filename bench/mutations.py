@@ -54,10 +54,10 @@ class Mutation:
 MUTATIONS = [
     # ------------------------------------------------------------------ the ones issue 14 found
     Mutation("retry-always-replaces", "pipeline.py",
-             "if checks.score(flags) < checks.score(old):", "if True:",
+             "taken = checks.score(flags) < checks.score(old)", "taken = True",
              ("tests/test_pipeline.py",), "the better attempt is kept, not the last one"),
     Mutation("retry-wins-ties", "pipeline.py",
-             "if checks.score(flags) < checks.score(old):", "if checks.score(flags) <= checks.score(old):",
+             "taken = checks.score(flags) < checks.score(old)", "taken = checks.score(flags) <= checks.score(old)",
              ("tests/test_pipeline.py",), "on a tie the first attempt (preferred decoding) stays"),
     Mutation("label-update-changed", "formats/text.py",
              '"aggiornamento": "Update",', '"aggiornamento": "Updated",',
@@ -96,6 +96,17 @@ MUTATIONS = [
     Mutation("retry-not-said", "pipeline.py",
              'segment.flags.append("retried")', "pass",
              ("tests/test_pipeline.py",), "a retried segment says so"),
+    # ------------------------------------------------------------------ the modules issues 9-12 added
+    Mutation("ambiguous-comma-converted", "fidelity/numbers.py",
+             "if _AMBIGUOUS_COMMA.fullmatch(core) and not scaled:", "if False:",
+             ("tests/test_numbers.py",), "171,790 is left as written: English thousands or Italian decimals?"),
+    Mutation("memory-key-ignores-glossary", "memory.py",
+             "return _key(MACHINE, text, context.model_id, context.revision, context.settings, _glossary_json(glossary))",
+             "return _key(MACHINE, text, context.model_id, context.revision, context.settings)",
+             ("tests/test_memory.py",), "a changed glossary never reuses an old machine translation"),
+    Mutation("markup-moved-unflagged", "pipeline.py",
+             "    if moved:", "    if False:",
+             ("tests/test_markup.py",), "markup placed by the fallback rule is flagged markup_moved"),
 ]
 
 

@@ -196,3 +196,11 @@ def test_masked_spans_are_ordered_and_disjoint(text: str):
     for (a_start, a_end, _), (b_start, _, _) in zip(spans, spans[1:]):
         assert a_end <= b_start
     assert all(start < end for start, end, _ in spans)
+
+
+@pytest.mark.parametrize("sentence", ["Il tasso sale al 5,9%1 oggi.", "Dati: 5,9%5,9%2 2"])
+def test_a_token_that_would_glue_to_a_digit_leaves_the_sentence_unmasked(sentence: str):
+    # Masked, "5,9%1" would read "X11": a token the restore cannot tell from X1 followed by "1".
+    protected = protect(sentence)
+    assert protected.text == sentence and protected.originals == []
+    assert restore(protected.text, protected) == (sentence, [])
