@@ -142,10 +142,17 @@ def system_command(system: str, folder: Path, articles: list[str]) -> tuple[list
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--articles", type=int, default=32, help="articles in the full run (a quarter in the small one)")
+    parser.add_argument("--model", type=Path, help="a MarianMT folder whose outputs end, e.g. bench/out/models/memorising "
+                        "(python bench/realistic_models.py memorising); default: build the small biased model")
     args = parser.parse_args()
     os.environ.update({k: v for k, v in environment().items() if k.startswith(("IT2EN", "HF_", "TRANSFORMERS"))})
     sys.path.insert(0, str(ROOT / "src"))
-    info = build_model()
+    global MODEL_DIR
+    if args.model:
+        MODEL_DIR = args.model.resolve()
+        info = {"shape": MODEL_DIR.name, "eos_bias": "its own", "length_ratio_greedy": "its own"}
+    else:
+        info = build_model()
     full, full_tokens = make_articles(args.articles)
     small_count = max(1, args.articles // 4)
     small, small_tokens = full[:small_count], make_articles(small_count)[1]
@@ -167,7 +174,7 @@ def main() -> None:
                      "tokens_per_s": (full_tokens - small_tokens) / extra if extra > 0 else float("nan")})
     base = {r["system"]: r for r in rows}
     when = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
-    print(f"\nMeasured {when}; model: bench/out/corpus-model ({info['shape']}, </s> bias {info['eos_bias']}, "
+    print(f"\nMeasured {when}; model: {MODEL_DIR.relative_to(ROOT) if MODEL_DIR.is_relative_to(ROOT) else MODEL_DIR} ({info['shape']}, </s> bias {info['eos_bias']}, "
           f"greedy output/source length {info['length_ratio_greedy']}); {len(full)} articles "
           f"({len(full) * SENTENCES_PER_ARTICLE} sentences, {full_tokens} source tokens), beam {BEAMS}, "
           f"{os.cpu_count()} cores.\n")

@@ -251,7 +251,9 @@ def test_json_lines_are_split_on_newlines_only_and_bad_bytes_become_rows():
     from it2en.corpus import split_json_lines
 
     data = ('{"id": 1, "text": "a\u2028b"}\r\n\n' '{"id": 2}\n').encode() + b'{"id": 3, "text": "\xff"}\n'
-    lines = split_json_lines(pa.table({"bytes": [data], "path": ["in.jsonl"]}))
+    blocks = list(split_json_lines(pa.table({"bytes": [data], "path": ["in.jsonl"]}), rows_per_block=2))
+    assert [block.num_rows for block in blocks] == [2, 1]  # one block per batch of articles
+    lines = pa.concat_tables(blocks)
     assert lines.num_rows == 3  # U+2028 inside a string is no line break; the blank line is no row
     assert lines.column("_it2en_line_error").to_pylist()[:2] == [None, None]
     assert "line 4: not UTF-8" in lines.column("_it2en_line_error").to_pylist()[2]

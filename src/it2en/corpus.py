@@ -319,7 +319,8 @@ def build_dataset(job: CorpusJob, files: list[str], kind: str, *, workers: int, 
     # and Ray's own readers (which want a CPU each) could wait forever for actors holding them all.
     files_in = ray.data.read_binary_files(files, include_paths=True, num_cpus=0)
     if kind == "jsonl":
-        dataset = files_in.map_batches(split_json_lines, batch_format="pyarrow", batch_size=1, num_cpus=0)
+        dataset = files_in.map_batches(split_json_lines, fn_kwargs={"rows_per_block": job.batch_articles},
+                                       batch_format="pyarrow", batch_size=1, num_cpus=0)
     else:
         dataset = files_in.map_batches(read_table_files, fn_kwargs={"kind": kind, "string_columns": [job.text_column, job.id_column]},
                                        batch_format="pyarrow", batch_size=1, num_cpus=0)
@@ -382,7 +383,7 @@ def read_table_files(files, *, kind: str, string_columns: list[str]):
     return pa.concat_tables(tables, promote_options="permissive")
 
 
-def split_json_lines(files):
+def split_json_lines(files, rows_per_block: int = 8):
     """Whole JSON Lines files (``bytes``, ``path``) → one row per non-blank line, as text.
 
     A line that is not UTF-8 becomes a row with a ``_line_error``, never a failed read.
@@ -402,7 +403,11 @@ def split_json_lines(files):
             except UnicodeDecodeError as exc:
                 lines.append(raw.decode("utf-8", errors="replace"))
                 errors.append(f"{path}: line {number}: not UTF-8 text ({exc.reason} at byte {exc.start})")
-    return pa.table({_LINE: pa.array(lines, pa.string()), _LINE_ERROR: pa.array(errors, pa.string())})
+    table = pa.table({_LINE: pa.array(lines, pa.string()), _LINE_ERROR: pa.array(errors, pa.string())})
+    # One block per batch of articles: a block is what an actor takes, so one file in a single
+    # block would keep every actor but one idle.
+    for start in range(0, max(table.num_rows, 1), rows_per_block):
+        yield table.slice(start, rows_per_block)
 
 
 class TranslateRows:
