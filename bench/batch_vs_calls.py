@@ -58,7 +58,7 @@ def write_articles(folder: Path, count: int) -> list[Path]:
 
 
 def run(args: list[str], env: dict) -> None:
-    subprocess.run([sys.executable, "-m", "it2en", "translate", *args], check=True, env=env)
+    subprocess.run([sys.executable, "-m", "it2en", "translate", "--no-memory", *args], check=True, env=env)
 
 
 def timed(work) -> tuple[float, float]:

@@ -129,7 +129,7 @@ def system_command(system: str, folder: Path, articles: list[str]) -> tuple[list
             path = folder / f"a{number:04d}.txt"
             path.write_text(text, encoding="utf-8")
             files.append(str(path))
-        return [PY, "-m", "it2en", "translate", *files, "-d", str(folder / "en"), "--overwrite", *common], 1
+        return [PY, "-m", "it2en", "translate", "--no-memory", *files, "-d", str(folder / "en"), "--overwrite", *common], 1
     source = folder / "in.jsonl"
     source.write_text("".join(json.dumps({"id": i, "text": t}, ensure_ascii=False) + "\n"
                               for i, t in enumerate(articles)), encoding="utf-8")
@@ -160,7 +160,7 @@ def main() -> None:
     warm = WORK / "warm.txt"
     warm.parent.mkdir(parents=True, exist_ok=True)
     warm.write_text(full[0], encoding="utf-8")
-    run([PY, "-m", "it2en", "translate", str(warm), "-m", str(MODEL_DIR), "--backend", "ctranslate2", "-q"])
+    run([PY, "-m", "it2en", "translate", "--no-memory", str(warm), "-m", str(MODEL_DIR), "--backend", "ctranslate2", "-q"])
     rows = []
     for system in ("one process", "corpus 1x1", "corpus 2x1"):
         times = {}

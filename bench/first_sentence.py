@@ -43,7 +43,7 @@ def main() -> None:
         commands = {
             "python -c pass": [speed.PY, "-c", "pass"],
             "minimal CTranslate2 script": [speed.PY, str(BENCH / "minimal_ct2.py"), str(ct2_dir), str(source)],
-            "it2en translate --backend ctranslate2": [*it2en, "translate", "-m", str(model_dir), "-q",
+            "it2en translate --backend ctranslate2": [*it2en, "translate", "--no-memory", "-m", str(model_dir), "-q",
                                                       "--backend", "ctranslate2", str(source)],
         }
         env = speed._env()

@@ -58,7 +58,7 @@ def whole_run(model: Path, backend: str, cache: Path) -> dict:
     env = {**os.environ, "IT2EN_CACHE_DIR": str(cache),
            "PYTHONPATH": os.pathsep.join([str(ROOT / "src"), os.environ.get("PYTHONPATH", "")])}
     cli = subprocess.run(
-        [sys.executable, "-m", "it2en", "translate", str(seed), "-m", str(model), "--device", "cuda",
+        [sys.executable, "-m", "it2en", "translate", "--no-memory", str(seed), "-m", str(model), "--device", "cuda",
          "--backend", backend, "--beams", "2", "-f", "json"],
         capture_output=True, text=True, env=env,
     )

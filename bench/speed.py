@@ -330,7 +330,7 @@ def run_system(system: str, files: list[Path], model_dir: Path, ct2_dir: Path, a
     else:
         backend = "ctranslate2" if system == "it2en-ct2" else "transformers"
         out_dir = OUT / "run" / system
-        cmd = [PY, str(BENCH / "it2en_counted.py"), "translate", "-m", str(model_dir), "-q",
+        cmd = [PY, str(BENCH / "it2en_counted.py"), "translate", "--no-memory", "-m", str(model_dir), "-q",
                "--backend", backend, "-d", str(out_dir), "--overwrite", *map(str, files)]
         env = _env(IT2EN_BENCH_COUNTS=str(result_file))
     wall, rss, rc, err = run_measured(cmd, env)
