@@ -226,19 +226,7 @@ class CTranslate2Translator:
         if not sentences:
             return []
         encoded = [self._encode(text) for text in sentences]
-        results: list[str] = [""] * len(sentences)
-        with library_output(self.quiet):
-            lengths = [len(tokens) for tokens in encoded]
-            batches = iter_batches(lengths, self.batch_tokens, self.generation.max_new_tokens,
-                                   lambda: self.output_share)
-            for batch, cap in batches:
-                sources = [encoded[i] for i in batch]
-                outputs = self._translate_tokens(sources, no_repeat_ngram_size, cap=cap)
-                # +1: the </s> step, which the cap counts and the output does not show
-                self.output_share = max(len(tokens) + 1 for tokens in outputs) / cap
-                for index, tokens in zip(batch, outputs):
-                    results[index] = self._detokenize(tokens)
-        return results
+        return [self._detokenize(tokens) for tokens, _ in self._decode(encoded, no_repeat_ngram_size)]
 
     def translate_aligned(self, sentences: list[str], *, no_repeat_ngram_size: int = 0
                           ) -> list[tuple[str, list[tuple[int, int]]]]:
@@ -249,20 +237,33 @@ class CTranslate2Translator:
         if not sentences:
             return []
         encoded = [self._encode(text) for text in sentences]
-        results: list[tuple[str, list[tuple[int, int]]]] = [("", [])] * len(sentences)
+        results = []
+        for source, sentence, (tokens, attention) in zip(
+                encoded, sentences, self._decode(encoded, no_repeat_ngram_size, aligned=True)):
+            text = self._detokenize(tokens)
+            results.append((text, attention_alignment(attention, source, tokens, sentence, text)))
+        return results
+
+    def _decode(self, encoded: list[list[str]], no_repeat_ngram_size: int, *, aligned: bool = False
+                ) -> list[tuple[list[str], list[list[float]] | None]]:
+        """Target tokens per tokenised source, in input order, with the attention rows when
+        ``aligned`` (else None); ``output_share`` follows every batch."""
+        outputs: list = [None] * len(encoded)
         with library_output(self.quiet):
             lengths = [len(tokens) for tokens in encoded]
             batches = iter_batches(lengths, self.batch_tokens, self.generation.max_new_tokens,
                                    lambda: self.output_share)
             for batch, cap in batches:
                 sources = [encoded[i] for i in batch]
-                outputs = self._translate_tokens_aligned(sources, no_repeat_ngram_size, cap=cap)
-                self.output_share = max(len(tokens) + 1 for tokens, _ in outputs) / cap
-                for index, (tokens, attention) in zip(batch, outputs):
-                    text = self._detokenize(tokens)
-                    results[index] = (text, attention_alignment(attention, encoded[index], tokens,
-                                                                sentences[index], text))
-        return results
+                if aligned:
+                    decoded = self._translate_tokens_aligned(sources, no_repeat_ngram_size, cap=cap)
+                else:
+                    decoded = [(tokens, None) for tokens in self._translate_tokens(sources, no_repeat_ngram_size, cap=cap)]
+                # +1: the </s> step, which the cap counts and the output does not show
+                self.output_share = max(len(tokens) + 1 for tokens, _ in decoded) / cap
+                for index, output in zip(batch, decoded):
+                    outputs[index] = output
+        return outputs
 
     def _translate_tokens(
         self, sources: list[list[str]], no_repeat_ngram_size: int = 0, *, cap: int | None = None
