@@ -300,11 +300,18 @@ def translate(
         raise typer.Exit(int(ExitCode.FLAGGED))
 
 
+def _glossary_files(paths: Optional[list[Path]]) -> list[Path]:
+    """The files of --glossary FILE..., else the default glossary's (none: an empty list)."""
+    from it2en.fidelity import glossary
+
+    return list(paths) if paths else glossary.default_paths()
+
+
 def _glossary(paths: Optional[list[Path]]):
     """The glossary of --glossary FILE..., else the default one; None when there is none."""
     from it2en.fidelity import glossary
 
-    chosen = list(paths) if paths else glossary.default_paths()
+    chosen = _glossary_files(paths)
     return glossary.load(chosen) if chosen else None
 
 
@@ -595,12 +602,8 @@ def corpus(
     """Translate a dataset of articles (JSON Lines, Parquet, CSV) on Ray: needs it2en[scale]."""
     from it2en import corpus as corpus_job
 
-    from it2en.fidelity import glossary as glossary_module
-
-    chosen = list(glossary) if glossary else glossary_module.default_paths()
-    if chosen:
-        glossary_module.load(chosen)  # a bad glossary fails here, once, before Ray starts
-    glossary_files = [str(p) for p in chosen] or None
+    _glossary(glossary)  # a bad glossary fails here, once, before Ray starts
+    glossary_files = [str(p) for p in _glossary_files(glossary)] or None
     translator_options = {"model": model, "backend": backend.value, "device": device.value, "beams": beams,
                           "glossary": glossary_files, "keep_number_format": keep_number_format,
                           "memory": str(memory) if memory else None}

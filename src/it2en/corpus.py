@@ -37,6 +37,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Iterable
 
+from it2en import formats
 from it2en.errors import (ExtraMissingError, InputDecodeError, InputMissingError, It2enError,
                           ModelUnavailableError, OutputCreateError, OutputWriteError, UsageError)
 
@@ -44,7 +45,8 @@ INSTALL_LINE = 'pip install "it2en[scale]"'
 FORMAT_OF_SUFFIX = {".jsonl": "jsonl", ".ndjson": "jsonl", ".json": "jsonl", ".parquet": "parquet", ".csv": "csv"}
 SUFFIX_OF_FORMAT = {"jsonl": ".jsonl", "parquet": ".parquet", "csv": ".csv"}
 OUTPUT_COLUMNS = ("translation", "flags", "segments", "model", "model_revision", "error")
-INPUT_FORMATS = ("text", "markdown", "html")
+INPUT_FORMATS = tuple(name for name in formats.INPUT_FORMATS if name != "auto")
+"""A row has no file name to guess its format from: it is named."""
 DEFAULT_CORES_PER_WORKER = 2
 DEFAULT_BATCH_ARTICLES = 8
 BLOCK_BYTES = 16 * 1024
@@ -584,8 +586,6 @@ def row_text(value: Any, *, name: str) -> tuple[str, str | None]:
 
 def parse_article(text: str, input_format: str, *, name: str):
     """The row's text parsed as ``it2en translate --input-format`` would parse a file."""
-    from it2en import formats
-
     return formats.parse(text, name=name, input_format=input_format)
 
 
