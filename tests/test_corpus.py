@@ -251,9 +251,7 @@ def test_json_lines_are_split_on_newlines_only_and_bad_bytes_become_rows():
     from it2en.corpus import split_json_lines
 
     data = ('{"id": 1, "text": "a\u2028b"}\r\n\n' '{"id": 2}\n').encode() + b'{"id": 3, "text": "\xff"}\n'
-    blocks = list(split_json_lines(pa.table({"bytes": [data], "path": ["in.jsonl"]}), rows_per_block=2))
-    assert [block.num_rows for block in blocks] == [2, 1]  # one block per batch of articles
-    lines = pa.concat_tables(blocks)
+    lines = split_json_lines(pa.table({"bytes": [data], "path": ["in.jsonl"]}))
     assert lines.num_rows == 3  # U+2028 inside a string is no line break; the blank line is no row
     assert lines.column("_it2en_line_error").to_pylist()[:2] == [None, None]
     assert "line 4: not UTF-8" in lines.column("_it2en_line_error").to_pylist()[2]
@@ -314,3 +312,48 @@ def test_a_worker_that_dies_is_restarted_and_every_id_written_once(local_ray, tm
     out = read_jsonl(tmp_path / "out.jsonl")
     assert sorted(r["id"] for r in out) == list(range(6)) and summary.rows == 6 and summary.failed == 0
     assert all(r["translation"] == r["text"] for r in out)
+
+
+class RecordsWorker:
+    """An identity engine that leaves, per call, a file named after the process that made it."""
+
+    name = "identity"
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+
+    def translate(self, sentences, *, no_repeat_ngram_size=0):
+        import os
+        import time
+
+        (self.folder / f"{os.getpid()}-{time.monotonic_ns()}").touch()
+        time.sleep(0.3)  # long enough that an idle actor would be seen taking work
+        return list(sentences)
+
+
+def test_one_json_lines_file_feeds_every_worker(local_ray, tmp_path):
+    """A single input file is cut into one-row blocks, so both actors get batches, not one actor all."""
+    from ray import cloudpickle
+
+    from it2en.corpus import CorpusJob, run_corpus
+
+    cloudpickle.register_pickle_by_value(sys.modules[__name__])
+    write_jsonl(tmp_path / "in.jsonl", [{"id": i, "text": f"Frase numero {i}."} for i in range(8)])
+    calls = tmp_path / "calls"
+    calls.mkdir()
+    job = CorpusJob(inputs=[str(tmp_path / "in.jsonl")], output=str(tmp_path / "out.jsonl"), workers=2,
+                    cores_per_worker=1, batch_articles=2, quiet=True,
+                    translator_options={"engine": RecordsWorker(calls), "device": "cpu"})
+    assert run_corpus(job).rows == 8
+    workers = {path.name.split("-")[0] for path in calls.iterdir()}
+    assert len(list(calls.iterdir())) == 4 and len(workers) == 2  # 4 batches of 2 rows, on both actors
+    assert sorted(r["id"] for r in read_jsonl(tmp_path / "out.jsonl")) == list(range(8))
+
+
+def test_a_second_run_without_resume_replaces_a_one_file_output(setting):
+    folder, _ = setting
+    write_jsonl(folder / "twice.jsonl", [{"id": i, "text": f"Frase {i}."} for i in range(3)])
+    for _ in range(2):
+        run = corpus(setting, "twice.jsonl", "-o", "twice-en.jsonl")
+        assert run.exit_code == 0, run.stderr
+    assert sorted(r["id"] for r in read_jsonl(folder / "twice-en.jsonl")) == [0, 1, 2]  # not appended

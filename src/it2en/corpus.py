@@ -49,8 +49,14 @@ INPUT_FORMATS = tuple(name for name in formats.INPUT_FORMATS if name != "auto")
 """A row has no file name to guess its format from: it is named."""
 DEFAULT_CORES_PER_WORKER = 2
 DEFAULT_BATCH_ARTICLES = 8
-BLOCK_BYTES = 16 * 1024
-"""Rows travel in blocks of about this size (a few articles): the work an idle actor can take."""
+ONE_ROW_BLOCKS = 1
+"""Ray Data's ``target_max_block_size`` (bytes): any row exceeds it, so every block holds one row.
+
+Ray Data hands an actor the blocks of one input bundle at a time and cuts blocks only by bytes:
+with blocks of a few kilobytes, one JSON Lines file of short articles came out as one block, and
+one actor translated it all while the others idled. One-row blocks are regrouped into batches of
+``--batch-articles`` rows by the actor stage itself. (Ray's own repartition would need a CPU slot,
+which the actors may all hold.)"""
 PART_ROWS = 2000
 """A part file is written once this many rows have come back (or PART_SECONDS have passed)."""
 PART_SECONDS = 60.0
@@ -280,9 +286,7 @@ def _connect(ray, address: str | None, *, quiet: bool) -> bool:
     context = DataContext.get_current()
     context.enable_progress_bars = not quiet
     context.print_on_execution_start = not quiet
-    # Small blocks: a block is the unit an actor takes, so large ones would leave actors idle.
-    # (Ray's own repartition would need a CPU slot, which the actors may all hold.)
-    context.target_max_block_size = BLOCK_BYTES
+    context.target_max_block_size = ONE_ROW_BLOCKS
     if quiet:
         logging.getLogger("ray").setLevel(logging.ERROR)
         logging.getLogger("ray.data").setLevel(logging.ERROR)
@@ -321,8 +325,7 @@ def build_dataset(job: CorpusJob, files: list[str], kind: str, *, workers: int, 
     # and Ray's own readers (which want a CPU each) could wait forever for actors holding them all.
     files_in = ray.data.read_binary_files(files, include_paths=True, num_cpus=0)
     if kind == "jsonl":
-        dataset = files_in.map_batches(split_json_lines, fn_kwargs={"rows_per_block": job.batch_articles},
-                                       batch_format="pyarrow", batch_size=1, num_cpus=0)
+        dataset = files_in.map_batches(split_json_lines, batch_format="pyarrow", batch_size=1, num_cpus=0)
     else:
         dataset = files_in.map_batches(read_table_files, fn_kwargs={"kind": kind, "string_columns": [job.text_column, job.id_column]},
                                        batch_format="pyarrow", batch_size=1, num_cpus=0)
@@ -385,7 +388,7 @@ def read_table_files(files, *, kind: str, string_columns: list[str]):
     return pa.concat_tables(tables, promote_options="permissive")
 
 
-def split_json_lines(files, rows_per_block: int = 8):
+def split_json_lines(files):
     """Whole JSON Lines files (``bytes``, ``path``) → one row per non-blank line, as text.
 
     A line that is not UTF-8 becomes a row with a ``_line_error``, never a failed read.
@@ -405,11 +408,7 @@ def split_json_lines(files, rows_per_block: int = 8):
             except UnicodeDecodeError as exc:
                 lines.append(raw.decode("utf-8", errors="replace"))
                 errors.append(f"{path}: line {number}: not UTF-8 text ({exc.reason} at byte {exc.start})")
-    table = pa.table({_LINE: pa.array(lines, pa.string()), _LINE_ERROR: pa.array(errors, pa.string())})
-    # One block per batch of articles: a block is what an actor takes, so one file in a single
-    # block would keep every actor but one idle.
-    for start in range(0, max(table.num_rows, 1), rows_per_block):
-        yield table.slice(start, rows_per_block)
+    return pa.table({_LINE: pa.array(lines, pa.string()), _LINE_ERROR: pa.array(errors, pa.string())})
 
 
 class TranslateRows:
@@ -607,6 +606,8 @@ class OutputPlan:
     format: str
     single: Path | None = None
     text_column: str = "text"
+    resume: bool = False
+    """Keep the rows a single output file already holds (``--resume``); else it is replaced."""
 
     @classmethod
     def for_job(cls, job: CorpusJob, input_kind: str, files: list[str]) -> "OutputPlan":
@@ -619,10 +620,10 @@ class OutputPlan:
             raise UsageError(f"{target}: the output is one of the inputs; choose another -o.")
         if single:
             parts = target.parent / f".{target.name}.parts"
-            return cls(parts=parts, format=fmt, single=target)
+            return cls(parts=parts, format=fmt, single=target, resume=job.resume)
         if target.exists() and not target.is_dir():
             raise UsageError(f"{target}: exists and is not a folder; name a .jsonl, .parquet or .csv file, or a folder.")
-        return cls(parts=target, format=fmt)
+        return cls(parts=target, format=fmt, resume=job.resume)
 
     def part_files(self) -> list[Path]:
         if not self.parts.is_dir():
@@ -724,7 +725,7 @@ class PartWriter:
     def assemble(self) -> None:
         """The single output file: its earlier rows (``--resume``), then every part, in order."""
         single = self.plan.single
-        sources = ([single] if single.is_file() else []) + self.plan.part_files()
+        sources = ([single] if self.plan.resume and single.is_file() else []) + self.plan.part_files()
         _write_replacing(single, lambda handle: _concatenate(sources, self.plan.format, handle))
         shutil.rmtree(self.plan.parts, ignore_errors=True)
 
