@@ -55,11 +55,11 @@ def test_what_is_translated_and_what_is_kept():
         ("headline", "Il titolo della pagina"), ("standfirst", "Una descrizione della pagina."),
         ("headline", "Titolo per i social"), ("headline", "Il grande titolo"),
         ("paragraph", "Una frase con un collegamento."),
-        ("paragraph", "Seconda frase su un’altra riga & fine."),
+        ("paragraph", "Seconda frase su un’altra riga & fine."), ("paragraph", "Il sito"),
         ("paragraph", "Una foto del mare"), ("paragraph", "Scrivi qui")]
     output = render_text(fake_translate(article), OutputMeta())
     for kept in ('var testo = "non tradurre <p>";', "p { color: red; }", "<!-- commento -->",
-                 "<pre>  codice   non toccato </pre>", 'href="https://example.org" title="Il sito"'):
+                 "<pre>  codice   non toccato </pre>", 'href="https://example.org" title="IL SITO"'):
         assert kept in output
     assert '<html lang="en">' in output and 'alt="UNA FOTO DEL MARE"' in output
     assert "<h1>IL <em>GRANDE</em> TITOLO</h1>" in output
@@ -125,4 +125,24 @@ def test_an_image_on_its_own_line_of_a_paragraph_has_its_alt_translated():
     output = render_text(fake_translate(article), OutputMeta())
     assert 'alt="LA NEVE SUL RIFUGIO"' in output and html_tree(output) == html_tree(source)
     inline = html.parse('<p>Testo <img alt="Una foto"> dentro.</p>').translatable_segments()
-    assert [s.source for s in inline] == ['Testo <img alt="Una foto"> dentro.']  # inside a sentence: verbatim
+    # inside a sentence: the tag is a verbatim piece of it, its alt a segment of its own
+    assert [s.source for s in inline] == ['Testo <img alt="Una foto"> dentro.', "Una foto"]
+
+
+def test_attributes_of_tags_inside_a_sentence_are_translated_into_those_tags():
+    source = '<p>Vedi <a href="x" title="Il sito">il sito</a> e <img src="a.png" alt="Una foto"> oggi.</p>\n'
+    article = html.parse(source)
+    assert [s.source for s in article.translatable_segments()] == [
+        'Vedi il sito e <img src="a.png" alt="Una foto"> oggi.', "Il sito", "Una foto"]
+    assert [b.inside for b in article.blocks] == [False, True, True]
+    for segment in article.translatable_segments():
+        segment.target = {"Il sito": 'The "site" & <more>'}.get(segment.source, segment.source.upper())
+        for element in segment.markup:
+            element.target_start, element.target_end = element.start, element.end
+        cuts = [0, *(k for span in segment.verbatim for k in span), len(segment.source)]
+        segment.target = "".join(segment.source[a:b] if (a, b) in segment.verbatim else segment.target[a:b]
+                                 for a, b in zip(cuts, cuts[1:])) if segment.verbatim else segment.target
+    output = render_text(article, OutputMeta())
+    assert output == ('<p>VEDI <a href="x" title="The &quot;site&quot; &amp; &lt;more>">IL SITO</a> E '
+                      '<img src="a.png" alt="UNA FOTO"> OGGI.</p>\n')
+    assert html_tree(output) == html_tree(source)

@@ -119,6 +119,8 @@ def article_dict(article: Article, meta: OutputMeta | None = None) -> dict:
     for block in article.blocks:
         entry = {"kind": block.kind.value, "prefix": block.output_prefix if meta else block.prefix,
                  "suffix": block.suffix, "source": block.source}
+        if getattr(block, "inside", False):
+            entry["inside"] = True  # a title or alt text: written inside the markup of the block before
         if meta is not None:
             entry["target"] = block.target
         segments = []

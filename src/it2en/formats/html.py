@@ -8,8 +8,9 @@ tags and any depth of nesting cost nothing more. Block-level tags (``<p>``, ``<h
 words become inline elements; ``<br>`` is a hard break; ``<img>``, ``<code>``, comments and
 other tags inside a sentence are verbatim pieces; ``<script>``, ``<style>``, ``<pre>``,
 ``<textarea>``, ``<svg>`` and ``<math>`` are kept whole. The ``alt``, ``title``, ``aria-label``
-and ``placeholder`` attributes of a tag outside a sentence, and the ``content`` of
-``<meta name="description|og:…|twitter:…">``, are translated too; ``lang="it"`` becomes ``en``.
+and ``placeholder`` attributes of any tag (inside a sentence too: ``<a title>``, ``<img alt>``),
+and the ``content`` of ``<meta name="description|og:…|twitter:…">``, are translated too;
+``lang="it"`` becomes ``en``.
 """
 
 from __future__ import annotations
@@ -98,8 +99,15 @@ def prose_units(text: str, start: int, end: int) -> tuple[list[Unit], list[tuple
     builder.flush()
     units = [u for u in builder.units if any(s.translatable for s in u.segments)]
     covered = [(u.start, u.end) for u in units]
-    attributes = [u for u in builder.attribute_units if not _inside(u.start, covered)]
-    switches = [s for s in builder.switches if not _inside(s[0], covered)]
+    attributes = []
+    for attribute in builder.attribute_units:
+        host = _inside(attribute.start, covered)
+        if host is None:
+            attributes.append(attribute)
+        else:  # a tag inside a sentence (<a title>, <img alt>): translated into that tag
+            attribute.format = "html"
+            units[host].inner.append(attribute)
+    switches = [s for s in builder.switches if _inside(s[0], covered) is None]
     units = sorted(units + [u for u in attributes if any(s.translatable for s in u.segments)],
                    key=lambda u: u.start)
     _classify(units, builder.title_units)
@@ -108,10 +116,11 @@ def prose_units(text: str, start: int, end: int) -> tuple[list[Unit], list[tuple
     return units, switches
 
 
-def _inside(position: int, spans: list[tuple[int, int]]) -> bool:
+def _inside(position: int, spans: list[tuple[int, int]]) -> int | None:
+    """The index of the span (sorted, disjoint) that holds ``position``, or None."""
     starts = [s for s, _ in spans]
     index = bisect.bisect_right(starts, position) - 1
-    return index >= 0 and spans[index][0] <= position < spans[index][1]
+    return index if index >= 0 and spans[index][0] <= position < spans[index][1] else None
 
 
 class _Builder:

@@ -150,22 +150,28 @@ def _prose_units(text: str, body_text: str, lines) -> list[Unit]:
             kind = BlockKind.QUOTE
         elif "list_item_open" in containers:
             kind = BlockKind.LIST_ITEM
-        images: list[tuple[int, int, str]] = []
+        inner: list[tuple[int, int, str, str]] = []
         try:
             locate = _locate(text, lines, token, parent, cursors)
-            items = _items(token.children or [], token.content, locate, images)
+            items = _items(token.children or [], token.content, locate, inner)
         except _Unmapped:
             continue
+        inner_units = [unit for unit in (_inner_unit(text, *found) for found in inner) if unit is not None]
         segments, start, end = prose.segments_of_run(text, items)
         if not any(s.translatable for s in segments):
-            for alt_start, alt_end, alt in images:  # images standing alone: their alt text is prose
-                alt_segments, alt_start, alt_end = prose.segments_of_run(text, [Item(TEXT, alt_start, alt_end, alt)])
-                units.append(Unit(BlockKind.PARAGRAPH, alt_start, alt_end, alt_segments,
-                                  forbidden_starts=_FORBIDDEN_STARTS))
+            units.extend(inner_units)  # images and links standing alone: their alt and titles are prose
             continue
         units.append(Unit(kind, start, end, segments, wrapped="\n" in token.content and parent != "heading_open",
-                          forbidden_starts=_FORBIDDEN_STARTS))
+                          forbidden_starts=_FORBIDDEN_STARTS, inner=inner_units))
     return units
+
+
+def _inner_unit(text: str, start: int, end: int, plain: str, quoting: str) -> Unit | None:
+    """An image's alt text or a link's title as a unit of its own."""
+    segments, start, end = prose.segments_of_run(text, [Item(TEXT, start, end, plain)])
+    if not any(s.translatable for s in segments):
+        return None
+    return Unit(BlockKind.PARAGRAPH, start, end, segments, quoting=quoting, forbidden_starts=_FORBIDDEN_STARTS)
 
 
 def _locate(text: str, lines, token, parent: str, cursors: dict[int, int]):
@@ -207,9 +213,12 @@ class _Locator:
         return self.source_starts[line] + position - self.content_starts[line]
 
 
-def _items(children, content: str, locate, images: list[tuple[int, int, str]] | None = None) -> list[Item]:
-    """The inline tokens matched to the content, in order, as items with source spans; each
-    image's alt text span and plain text go to ``images``."""
+def _items(children, content: str, locate, inner: list[tuple[int, int, str, str]] | None = None) -> list[Item]:
+    """The inline tokens matched to the content, in order, as items with source spans; the prose
+    inside markup (an image's alt text, a link's or image's title) goes to ``inner`` as
+    (source start, source end, plain text, quoting: ``""`` for an alt, ``md-double``… for a title)."""
+    inner = [] if inner is None else inner
+    titles: list[tuple[int, int, str, str]] = []
     items: list[Item] = []
     stack: list[tuple[str, int]] = []  # (element, item index) of open elements
     html_stack: list[tuple[str, int]] = []
@@ -267,7 +276,7 @@ def _items(children, content: str, locate, images: list[tuple[int, int, str]] | 
             position += 1
         elif kind == "link_close":
             expect("]")
-            end = _link_tail(content, position)
+            end = _link_tail(content, position, titles)
             opening = stack[-1][1] if stack else -1
             closing = add(CLOSE, position, end)
             if content[position:end] in ("]", "][]") and opening >= 0:
@@ -280,10 +289,10 @@ def _items(children, content: str, locate, images: list[tuple[int, int, str]] | 
         elif kind == "image":
             expect("![")
             label_end = _label_end(content, position + 1)
-            end = _link_tail(content, label_end)
+            if token.content.strip():
+                inner.append((locate(position + 2), locate(label_end), token.content, ""))
+            end = _link_tail(content, label_end, titles)
             add(VERBATIM, position, end)
-            if images is not None and token.content.strip():
-                images.append((locate(position + 2), locate(label_end), token.content))
             position = end
         elif kind == "footnote_ref":
             expect("[^")
@@ -303,6 +312,8 @@ def _items(children, content: str, locate, images: list[tuple[int, int, str]] | 
             raise _Unmapped()
     if content[position:].strip() or stack:
         raise _Unmapped()
+    inner.extend((locate(start), locate(end), plain, quoting) for start, end, plain, quoting in titles)
+    inner.sort()
     return items
 
 
@@ -395,9 +406,13 @@ def _label_end(content: str, position: int) -> int:
     raise _Unmapped()
 
 
-def _link_tail(content: str, position: int) -> int:
+_TITLE_QUOTING = {'"': "md-double", "'": "md-single", "(": "md-paren"}
+
+
+def _link_tail(content: str, position: int, titles: list | None = None) -> int:
     """Where a link or image that closes with ``]`` at ``position`` ends: ``(dest "title")``,
-    ``[ref]``, ``[]`` or nothing (a shortcut reference), as markdown-it's link rule reads it."""
+    ``[ref]``, ``[]`` or nothing (a shortcut reference), as markdown-it's link rule reads it.
+    A title written without escapes or line breaks goes to ``titles`` (content offsets)."""
     from markdown_it.helpers import parseLinkDestination, parseLinkTitle
 
     after = position + 1
@@ -411,6 +426,9 @@ def _link_tail(content: str, position: int) -> int:
             if spaced != index and spaced < limit:
                 title = parseLinkTitle(content, spaced, limit)
                 index = _skip_space(content, title.pos) if title.ok else spaced
+                written = content[spaced + 1:title.pos - 1] if title.ok else ""
+                if titles is not None and written == title.str and written.strip() and "\n" not in written:
+                    titles.append((spaced + 1, title.pos - 1, written, _TITLE_QUOTING[content[spaced]]))
             else:
                 index = spaced
         if content.startswith(")", index):

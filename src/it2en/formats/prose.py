@@ -59,6 +59,12 @@ class MarkupBlock(Block):
     """Spans of ``separator`` replaced once the article is translated (``lang: it`` → ``en``)."""
     format: str = ""
     """The markup the block's text is written in when not the article's (HTML inside Markdown)."""
+    embedded: list[tuple[Segment, int, str, MarkupBlock]] = field(default_factory=list)
+    """Prose inside the markup of this block's segments (a link's title, an image's alt inside a
+    sentence): the segment, the offset of that prose in its source as written, the prose as
+    written, and the block that translates it."""
+    inside: bool = False
+    """A block whose prose lives inside another block's markup: written there, never on its own."""
 
 
 @dataclass
@@ -74,6 +80,9 @@ class Unit:
     forbidden_starts: re.Pattern | None = None
     format: str = ""
     """The markup the unit's text is written in when not the article's (HTML inside Markdown)."""
+    inner: list[Unit] = field(default_factory=list)
+    """Prose inside this unit's markup (a link's title, an image's alt inside a sentence):
+    translated as a block of its own, written back into that markup."""
 
 
 @dataclass
@@ -279,12 +288,17 @@ _TAG_LIKE = re.compile(r"<(?=[A-Za-z/!?])")
 ESCAPES = {"markdown": markdown_escape, "html": html_escape}
 
 
-def segment_output(segment: Segment, escape) -> str:
+def segment_output(segment: Segment, escape, embedded: list[tuple[int, str, str]] = ()) -> str:
     """A segment as written out: its source as written while unchanged, else its translation
     with the inline markup at the target offsets, the words escaped for the format and the
-    verbatim pieces (restored from placeholders) left as they are."""
+    verbatim pieces (restored from placeholders) left as they are. ``embedded`` lists the
+    translated prose inside its markup: (offset in the source as written, source, translation)."""
     if segment.target is None or segment.target == segment.source:
-        return segment.marked_source
+        written = segment.marked_source
+        for offset, text, translation in sorted(embedded, reverse=True):
+            if written.startswith(text, offset):
+                written = written[:offset] + translation + written[offset + len(text):]
+        return written
     target = segment.target
     keep: list[tuple[int, int]] = []
     # a verbatim piece sent unmasked may come back in another case (``</SPAN>``): still markup
@@ -300,8 +314,8 @@ def segment_output(segment: Segment, escape) -> str:
     for order, element in enumerate(segment.markup):
         if element.target_start is None or element.target_end is None:
             continue
-        inserts.append((element.target_start, 1, order, element.opening))
-        inserts.append((element.target_end, 0, -order, element.closing))
+        inserts.append((element.target_start, 1, order, _with_embedded(element.opening, embedded)))
+        inserts.append((element.target_end, 0, -order, _with_embedded(element.closing, embedded)))
     inserts.sort(key=lambda item: (item[0], item[1], item[2]))
     cuts = sorted({0, len(target), *(i[0] for i in inserts), *(k for span in keep for k in span)})
     pieces = []
@@ -310,8 +324,15 @@ def segment_output(segment: Segment, escape) -> str:
         if number + 1 < len(cuts):
             chunk = target[cut:cuts[number + 1]]
             kept = any(a <= cut and cuts[number + 1] <= b for a, b in keep)
-            pieces.append(chunk if kept else escape(chunk))
+            pieces.append(_with_embedded(chunk, embedded) if kept else escape(chunk))
     return "".join(pieces)
+
+
+def _with_embedded(markup: str, embedded: list[tuple[int, str, str]]) -> str:
+    """A piece of markup (a tag, a link's ``](…)``, an image) with the prose inside it translated."""
+    for _, text, translation in embedded:
+        markup = markup.replace(text, translation, 1)
+    return markup
 
 
 def render(article: Article) -> str:
@@ -319,6 +340,8 @@ def render(article: Article) -> str:
     translated = article_translated(article)
     parts = [_switched(article.leading, getattr(article, "leading_switches", []), translated)]
     for block in article.blocks:
+        if getattr(block, "inside", False):
+            continue  # written inside its host's markup
         escape = ESCAPES.get(getattr(block, "format", "") or article.format, lambda text: text)
         parts.append(block.output_prefix)
         parts.append(_block_body(block, escape))
@@ -336,25 +359,41 @@ def _switched(text: str, switches: list[tuple[int, int, str]], translated: bool)
 
 
 def _block_body(block: Block, escape) -> str:
-    pairs = _outputs(block.segments, escape)
+    quoting = getattr(block, "quoting", "")
+    if quoting:  # a front matter value or an attribute: its own quoting, not Markdown escapes
+        escape = _unescaped
+    pairs = _outputs(block.segments, escape, _embedded_translations(block, escape))
     body = "".join(output + gap for output, gap in pairs)
     if not any(_changed(s) for s in block.segments):
         return body
-    quoting = getattr(block, "quoting", "")
-    if quoting:  # a front matter value or an attribute: its own quoting, not Markdown escapes
+    if quoting:
         return quote_value(body, quoting)
     if getattr(block, "width", 0):
         return rewrap(block, pairs)
     return body
 
 
+def _unescaped(text: str) -> str:
+    return text
+
+
 def _changed(segment: Segment) -> bool:
     return segment.target is not None and segment.target != segment.source
 
 
-def _outputs(segments: list[Segment], escape) -> list[tuple[str, str]]:
+def _embedded_translations(block: Block, escape) -> dict[int, list[tuple[int, str, str]]]:
+    """id(segment) → the translated prose inside its markup: (offset, source, translation)."""
+    found: dict[int, list[tuple[int, str, str]]] = {}
+    for segment, offset, text, inner in getattr(block, "embedded", ()):
+        if any(_changed(s) for s in inner.segments):
+            found.setdefault(id(segment), []).append((offset, text, _block_body(inner, escape)))
+    return found
+
+
+def _outputs(segments: list[Segment], escape, embedded: dict | None = None) -> list[tuple[str, str]]:
     """Each segment's output and the gap after it. The pieces of a sentence that the pipeline
     cut for length are written as the whole sentence was (``cut_from``) while none changed."""
+    embedded = embedded or {}
     pairs: list[tuple[str, str]] = []
     index = 0
     while index < len(segments):
@@ -363,9 +402,10 @@ def _outputs(segments: list[Segment], escape) -> list[tuple[str, str]]:
         while whole is not None and end < len(segments) and segments[end].cut_from is whole:
             end += 1
         if whole is not None and not any(_changed(s) for s in segments[index:end]):
-            pairs.append((whole.marked_source, whole.gap))
+            pairs.append((segment_output(whole, escape, embedded.get(id(whole), [])), whole.gap))
         else:
-            pairs.extend((segment_output(s, escape), s.gap) for s in segments[index:end])
+            pairs.extend((segment_output(s, escape, embedded.get(id(s), embedded.get(id(s.cut_from), []))), s.gap)
+                         for s in segments[index:end])
         index = end
     return pairs
 
@@ -385,6 +425,12 @@ def quote_value(text: str, quoting: str) -> str:
         return text.replace("'", "''")
     if quoting == "toml-single":
         return text.replace("'", "’")
+    if quoting.startswith("md-"):  # a Markdown link's or image's title
+        closing = {"md-double": '"', "md-single": "'", "md-paren": "()"}[quoting]
+        text = text.replace("\\", "\\\\")
+        for char in closing:
+            text = text.replace(char, "\\" + char)
+        return text
     if quoting.startswith("html-"):  # an attribute value
         text = text.replace("&", "&amp;").replace("<", "&lt;")
         if quoting == "html-single":
@@ -489,7 +535,33 @@ def assemble(text: str, units: list[Unit], switches, *, name: str, format: str) 
                 else:
                     holder.switches.append(relative)
                 break
+    _embed(text, units, article)
     return article
+
+
+def _embed(text: str, units: list[Unit], article: MarkupArticle) -> None:
+    """Each unit's inner prose (a title, an alt inside a sentence) as a block of its own, placed
+    after its host's block and written back into the host segment's markup."""
+    if not any(unit.inner for unit in units):
+        return
+    blocks: list[Block] = []
+    for unit, block in zip(units, article.blocks, strict=True):  # one block per unit, in order
+        blocks.append(block)
+        spans = []  # (start, end, segment): where each segment is written in the source
+        position = unit.start
+        for segment in unit.segments:
+            written = len(segment.marked_source)
+            spans.append((position, position + written, segment))
+            position += written + len(segment.gap)
+        for inner in unit.inner:
+            host = next((span for span in spans if span[0] <= inner.start and inner.end <= span[1]), None)
+            if host is None or not any(s.translatable for s in inner.segments):
+                continue  # not inside a sentence as written: kept as it is
+            hidden = MarkupBlock(kind=inner.kind, prefix="", segments=inner.segments, quoting=inner.quoting,
+                                 format=inner.format, inside=True)
+            block.embedded.append((host[2], inner.start - host[0], text[inner.start:inner.end], hidden))
+            blocks.append(hidden)
+    article.blocks = blocks
 
 
 def _split_between(between: str) -> tuple[str, str]:
