@@ -5,7 +5,9 @@ with the identity engine the output is the input, byte for byte."""
 from __future__ import annotations
 
 import pytest
-from conftest import MARKDOWN_SOURCES
+from conftest import FLORES, MARKDOWN_SOURCES
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from markup_cases import HTML_CASES, MARKDOWN_CASES, html_tree, markdown_tree
 
 from it2en import formats
@@ -85,3 +87,45 @@ def test_a_sentence_cut_for_length_comes_back_as_written(fmt):
     name = "x.html" if fmt == "html" else "x.md"
     shouted = ArticleTranslator(engine=Shout()).translate_text(source, input_format=fmt)
     assert tree(name, shouted) == tree(name, source)
+
+
+TITLE_LINES = [line for line in (FLORES / "ita_Latn.dev").read_text(encoding="utf-8").splitlines()[:200]
+               if not any(ch in line for ch in "\"'()[]\\*_`<>&!#")]
+
+
+@settings(max_examples=25, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from(TITLE_LINES), st.sampled_from(TITLE_LINES), st.sampled_from(["link", "image"]),
+                          st.sampled_from(['"', "'", "("])), min_size=1, max_size=3))
+def test_random_titles_and_alt_texts_come_back_translated_inside_their_markup(cases):
+    """A link or an image with a title (and an alt) on a word of a FLORES sentence: through the
+    pipeline the sentence, the title and the alt are translated, each written in its own place."""
+    from markdown_it import MarkdownIt
+
+    from it2en.api import ArticleTranslator
+
+    paragraphs, expected = [], []
+    for number, (sentence, title, kind, quote) in enumerate(cases):
+        words = sentence.split(" ")
+        closing = ")" if quote == "(" else quote
+        tail = f'(https://example.org/{number} {quote}{title}{closing})'
+        if kind == "link":
+            words[0] = f"[{words[0]}]{tail}"
+            expected.append(("link", None, title.upper()))
+        else:
+            alt = " ".join(title.split(" ")[:3])
+            words.insert(1, f"![{alt}]{tail}")
+            expected.append(("image", alt.upper(), title.upper()))
+        paragraphs.append(" ".join(words))
+    source = "\n\n".join(paragraphs) + "\n"
+    assert ArticleTranslator(engine=IdentityTranslator(), keep_number_format=True).translate_text(
+        source, input_format="markdown") == source
+    output = ArticleTranslator(engine=Shout(), keep_number_format=True).translate_text(source, input_format="markdown")
+    assert markdown_tree(output) == markdown_tree(source)
+    found = []
+    for token in MarkdownIt("commonmark").parse(output):
+        for child in token.children or []:
+            if child.type == "link_open":
+                found.append(("link", None, child.attrs.get("title")))
+            elif child.type == "image":
+                found.append(("image", child.content, child.attrs.get("title")))
+    assert found == expected
