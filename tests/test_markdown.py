@@ -249,3 +249,16 @@ def test_json_gives_plain_target_and_target_offsets_once_translated(engine_cli):
     segment = json.loads(result.stdout)["blocks"][0]["segments"][0]
     assert segment["target"] == "Un testo con grassetto e link."
     assert [(m["target_start"], m["target_end"]) for m in segment["markup"]] == [(13, 22), (25, 29)]
+
+
+def test_prose_whose_markup_cannot_be_mapped_is_kept_and_said(engine_cli, tmp_path):
+    source = "| a | b |\n|---|---|\n| Una \\| frase | Altra cella qui |\n"
+    article = markdown.parse(source)
+    assert [s.source for s in article.translatable_segments()] == ["a", "b", "Altra cella qui"]
+    assert article.kept_as_written == [(3, "Una | frase")]
+    (tmp_path / "t.md").write_text(source, encoding="utf-8")
+    result = engine_cli(IdentityTranslator(), "t.md", "-f", "json")
+    assert result.exit_code == 0 and json.loads(result.stdout)["kept_as_written"] == [{"line": 3, "text": "Una | frase"}]
+    assert "t.md: line 3: kept_as_written" in result.stderr
+    strict = engine_cli(IdentityTranslator(), "t.md", "--strict")
+    assert strict.exit_code == 3

@@ -150,6 +150,9 @@ def article_dict(article: Article, meta: OutputMeta | None = None) -> dict:
         entry["segments"] = segments
         blocks.append(entry)
     data["blocks"] = blocks
+    kept = getattr(article, "kept_as_written", ())
+    if kept:
+        data["kept_as_written"] = [{"line": line, "text": words} for line, words in kept]
     return data
 
 

@@ -18,6 +18,7 @@ import functools
 import re
 
 from it2en.article import BlockKind
+from it2en.fidelity.checks import is_translatable
 from it2en.formats import prose
 from it2en.formats.prose import CLOSE, HARD, OPEN, SOFT, TEXT, VERBATIM, Item, MarkupArticle, Unit
 from it2en.formats.text import _BOILERPLATE, _LABEL, _DISCLAIMER_LABELS
@@ -63,10 +64,13 @@ def parse(text: str, *, name: str = "-", translate_keys: tuple[str, ...] = ()) -
                                         set(TRANSLATED_KEYS) | set(translate_keys))
         # markdown-it sees blank lines where the front matter was: line numbers stay the same
         body_text = "\n" * front_end + text[lines[front_end - 1][2]:]
-    units.extend(_prose_units(text, body_text, lines))
+    kept: list[tuple[int, str]] = []
+    units.extend(_prose_units(text, body_text, lines, kept))
     units.sort(key=lambda unit: unit.start)
     _classify(units)
-    return prose.assemble(text, units, switches, name=name, format="markdown")
+    article = prose.assemble(text, units, switches, name=name, format="markdown")
+    article.kept_as_written = kept
+    return article
 
 
 def _front_matter_end(text: str, lines) -> int:
@@ -123,7 +127,8 @@ def _front_matter(text: str, lines, fence: str, keys: set[str]):
     return units, switches
 
 
-def _prose_units(text: str, body_text: str, lines) -> list[Unit]:
+def _prose_units(text: str, body_text: str, lines, kept: list[tuple[int, str]]) -> list[Unit]:
+    """The units of the body; inline content that cannot be mapped goes to ``kept`` (line, words)."""
     tokens = _parser().parse(body_text)
     units = []
     containers: list[str] = []
@@ -155,6 +160,9 @@ def _prose_units(text: str, body_text: str, lines) -> list[Unit]:
             locate = _locate(text, lines, token, parent, cursors)
             items = _items(token.children or [], token.content, locate, inner)
         except _Unmapped:
+            if is_translatable(token.content):
+                words = " ".join(token.content.split())
+                kept.append((token.map[0] + 1, words if len(words) <= 60 else words[:57] + "…"))
             continue
         inner_units = [unit for unit in (_inner_unit(text, *found) for found in inner) if unit is not None]
         segments, start, end = prose.segments_of_run(text, items)

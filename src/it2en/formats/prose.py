@@ -90,6 +90,9 @@ class MarkupArticle(Article):
     """An Article parsed from Markdown or HTML; ``leading`` holds what precedes the first block."""
 
     leading_switches: list[tuple[int, int, str]] = field(default_factory=list)
+    kept_as_written: list[tuple[int, str]] = field(default_factory=list)
+    """Prose left untranslated because its markup could not be mapped to the source exactly
+    (an escaped ``|`` inside a table cell): (line number, its first words). Said, never silent."""
 
 
 def segments_of_run(source: str, items: list[Item]) -> tuple[list[Segment], int, int]:
