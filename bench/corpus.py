@@ -15,9 +15,11 @@ once). Every system runs in its own process, CTranslate2 int8, beam 4:
   corpus 1x1    ``it2en corpus in.jsonl -o out.jsonl --workers 1 --cores-per-worker 1``
   corpus 2x1    ``it2en corpus ... --workers 2 --cores-per-worker 1``
 
-Each system runs on a quarter of the articles and on all of them; the figures are marginal
+Each system runs on half of the articles and on all of them; the figures are marginal
 (extra articles ÷ extra seconds), so that start-up (Python imports, Ray's start, loading the
-model in each actor) drops out. Wall times with start-up are printed too. Source tokens are
+model in each actor) drops out. The corpus runs take ``--batch-articles`` = a quarter of the
+articles: the half run is two batches (one each for two actors), the full run four, so the
+extra work is whole rounds for one actor and for two. Wall times with start-up are printed too. Source tokens are
 counted with the model's SentencePiece (``</s>`` included), as ``it2en corpus`` reports them.
 """
 
@@ -120,7 +122,7 @@ def run(command: list[str], *, threads: int | None = None) -> float:
     return seconds
 
 
-def system_command(system: str, folder: Path, articles: list[str]) -> tuple[list[str], int | None]:
+def system_command(system: str, folder: Path, articles: list[str], batch_articles: int) -> tuple[list[str], int | None]:
     folder.mkdir(parents=True, exist_ok=True)
     common = ["-m", str(MODEL_DIR), "--backend", "ctranslate2", "--beams", str(BEAMS), "-q"]
     if system == "one process":
@@ -136,12 +138,14 @@ def system_command(system: str, folder: Path, articles: list[str]) -> tuple[list
     workers = "1" if system == "corpus 1x1" else "2"
     target = folder / f"out-{time.monotonic_ns()}.jsonl"
     return [PY, "-m", "it2en", "corpus", str(source), "-o", str(target), "--workers", workers,
-            "--cores-per-worker", "1", "--batch-articles", "4", *common], None
+            "--cores-per-worker", "1", "--batch-articles", str(batch_articles), *common], None
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--articles", type=int, default=32, help="articles in the full run (a quarter in the small one)")
+    parser.add_argument("--articles", type=int, default=32, help="articles in the full run (half in the small one)")
+    parser.add_argument("--batch-articles", type=int, help="it2en corpus --batch-articles (default: a quarter of "
+                        "--articles, so that the full run is 4 batches: 2 per actor with 2 actors)")
     parser.add_argument("--model", type=Path, help="a MarianMT folder whose outputs end, e.g. bench/out/models/memorising "
                         "(python bench/realistic_models.py memorising); default: build the small biased model")
     args = parser.parse_args()
@@ -154,7 +158,7 @@ def main() -> None:
     else:
         info = build_model()
     full, full_tokens = make_articles(args.articles)
-    small_count = max(1, args.articles // 4)
+    small_count = max(1, args.articles // 2)
     small, small_tokens = full[:small_count], make_articles(small_count)[1]
     # Warm-up: the CTranslate2 conversion into the cache, outside every timing.
     warm = WORK / "warm.txt"
@@ -165,7 +169,8 @@ def main() -> None:
     for system in ("one process", "corpus 1x1", "corpus 2x1"):
         times = {}
         for label, articles in (("small", small), ("full", full)):
-            command, threads = system_command(system, WORK / system.replace(" ", "-") / label, articles)
+            command, threads = system_command(system, WORK / system.replace(" ", "-") / label, articles,
+                                              args.batch_articles or max(1, args.articles // 4))
             times[label] = run(command, threads=threads)
             print(f"{system:<12} {label:<5} {len(articles):>4} articles {times[label]:7.1f} s", file=sys.stderr)
         extra = times["full"] - times["small"]
@@ -177,8 +182,9 @@ def main() -> None:
     print(f"\nMeasured {when}; model: {MODEL_DIR.relative_to(ROOT) if MODEL_DIR.is_relative_to(ROOT) else MODEL_DIR} ({info['shape']}, </s> bias {info['eos_bias']}, "
           f"greedy output/source length {info['length_ratio_greedy']}); {len(full)} articles "
           f"({len(full) * SENTENCES_PER_ARTICLE} sentences, {full_tokens} source tokens), beam {BEAMS}, "
+          f"--batch-articles {args.batch_articles or max(1, args.articles // 4)}, "
           f"{os.cpu_count()} cores.\n")
-    print("| system | wall s (all articles, with start-up) | wall s (a quarter) | marginal rows/s | marginal source tokens/s | ÷ one process |")
+    print("| system | wall s (all articles, with start-up) | wall s (half) | marginal rows/s | marginal source tokens/s | ÷ one process |")
     print("|---|--:|--:|--:|--:|--:|")
     for row in rows:
         ratio = row["tokens_per_s"] / base["one process"]["tokens_per_s"]

@@ -123,3 +123,29 @@ def test_ctranslate2_batches_grow_after_outputs_end_and_shrink_back_when_they_ru
     engine.translate([sentence] * 200)
     sizes = [size for size, _ in looping.calls]
     assert sizes[0] > sizes[1] == 2560 // (length + CAP(length))  # back to the worst-case size
+
+
+def test_transformers_batches_grow_after_outputs_end_and_shrink_back_too(tiny_model_dir: Path) -> None:
+    """The transformers engine sizes batches by the last batch's longest output, as CTranslate2's."""
+    engine = TransformersTranslator(tiny_model_dir, generation=GenerationSettings(), quiet=True, batch_tokens=2560)
+    sentence = "Il sindaco ha detto che la strada sarà riaperta domani mattina."
+    length = engine.count_tokens(sentence)
+    calls: list[tuple[int, int]] = []
+    steps_run = 3
+
+    def generate_ids(batch, no_repeat_ngram_size=0, cap=None):
+        calls.append((len(batch), cap))
+        return [[5] * min(steps_run, cap)] * len(batch)  # rows padded to the batch's last step
+
+    engine._generate_ids = generate_ids
+    engine.translate([sentence] * 200)
+    sizes = [size for size, _ in calls]
+    assert {cap for _, cap in calls} == {CAP(length)}
+    assert sizes[0] == 2560 // (length + CAP(length))  # the first batch: sized for the worst case
+    assert sizes[1] == 2560 // (length + math.ceil(MIN_OUTPUT_SHARE * CAP(length))) > sizes[0]
+    assert sum(sizes) == 200
+    calls.clear()
+    steps_run = 10_000  # now every output runs to its cap
+    engine.translate([sentence] * 200)
+    sizes = [size for size, _ in calls]
+    assert sizes[0] > sizes[1] == 2560 // (length + CAP(length))  # back to the worst-case size

@@ -288,6 +288,8 @@ class TransformersTranslator:
         self._generation_config = self._model.generation_config
         self._max_source = generation.max_length
         self._beam_cache = beam_cache_factory()
+        self.output_share = 1.0
+        """The longest output of the last batch as a share of its cap: sizes the next batch."""
 
     # -- tokens
 
@@ -310,11 +312,14 @@ class TransformersTranslator:
             encoded = [self._encode(text) for text in sentences]
             results: list[str] = [""] * len(sentences)
             lengths = [len(ids) for ids in encoded]
-            # Batches sized for the worst case: generate keeps decoding (padding) the sentences
-            # that ended until the batch's last one ends, so memory follows the longest output.
-            for batch, cap in iter_batches(lengths, self.batch_tokens, self.generation.max_new_tokens):
-                outputs = self._generate([encoded[i] for i in batch], no_repeat_ngram_size, cap)
-                for index, text in zip(batch, outputs):
+            # generate keeps decoding (padding) the sentences that ended until the batch's last
+            # one ends, so a batch's memory follows its longest output: the share of the cap that
+            # output filled sizes the next batch, as in the CTranslate2 engine (iter_batches)
+            for batch, cap in iter_batches(lengths, self.batch_tokens, self.generation.max_new_tokens,
+                                           lambda: self.output_share):
+                ids = self._generate_ids([encoded[i] for i in batch], no_repeat_ngram_size, cap)
+                self.output_share = max(len(row) for row in ids) / cap  # rows run to the last step
+                for index, text in zip(batch, self._decode(ids)):
                     results[index] = text
         return results
 
@@ -331,8 +336,10 @@ class TransformersTranslator:
             encoded = [self._encode(text) for text in sentences]
             results: list[tuple[str, list[tuple[int, int]]]] = [("", [])] * len(sentences)
             lengths = [len(ids) for ids in encoded]
-            for batch, cap in iter_batches(lengths, self.batch_tokens, self.generation.max_new_tokens):
+            for batch, cap in iter_batches(lengths, self.batch_tokens, self.generation.max_new_tokens,
+                                           lambda: self.output_share):
                 rows = self._generate_ids_aligned([encoded[i] for i in batch], no_repeat_ngram_size, cap)
+                self.output_share = max(len(ids) for ids, _ in rows) / cap
                 for index, (ids, attention) in zip(batch, rows):
                     text = self._decode([ids])[0]
                     results[index] = (text, attention_alignment(
@@ -409,9 +416,6 @@ class TransformersTranslator:
                 **cache,
                 **extra,
             )
-
-    def _generate(self, batch: list[list[int]], no_repeat_ngram_size: int, cap: int | None = None) -> list[str]:
-        return self._decode(self._generate_ids(batch, no_repeat_ngram_size, cap))
 
     def _decode(self, ids: list[list[int]]) -> list[str]:
         return self._tokenizer.batch_decode(
