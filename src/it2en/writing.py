@@ -25,7 +25,6 @@ from __future__ import annotations
 import errno
 import io
 import os
-import secrets
 import stat
 from pathlib import Path
 from typing import BinaryIO
@@ -106,7 +105,7 @@ def write_atomic(path: str | os.PathLike[str], text: str, *, encoding: str = "ut
     fd = -1
     tmp = ""
     for _attempt in range(100):
-        tmp = os.path.abspath(folder / f"{prefix}{secrets.token_hex(4)}.part")
+        tmp = os.path.abspath(folder / f"{prefix}{os.urandom(4).hex()}.part")
         _partial_files.add(tmp)  # before it exists: no moment when it exists unlisted
         try:
             fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | _O_CLOEXEC | _O_BINARY, 0o666)
