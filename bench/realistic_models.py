@@ -14,9 +14,11 @@ under ``bench/out/models/``) and convert each to CTranslate2 int8 where it2en lo
   as a real model's do (a constant bias ends a random model's outputs at random steps), so the
   spread of ratios is wider than the human one (both are written to ``calibration.json``).
 * ``memorising``: a small MarianMT (d_model 64, 2+2 layers) trained here on the first
-  FLORES dev documents (38 documents, 120 sentence pairs), until it gives
-  back their English: outputs are known and end where the reference ends. Its input is those
-  documents as paragraphs (``memorised_article``).
+  FLORES dev documents (38 documents, 120 sentence pairs), meant to give back their English.
+  It does not: its encoder collapsed in training (its output is the same for every input), so
+  it answers every sentence with one memorised sentence; its outputs end, at one length
+  (``training.json``'s ``exact``: 1 of 120). Its input is those documents as paragraphs
+  (``memorised_article``).
 
 ``python bench/realistic_models.py [NAME...]`` builds them and prints what was measured.
 """
