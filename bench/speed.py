@@ -8,8 +8,8 @@ The models (bench/realistic_models.py, built once under bench/out/models/, each 
 CTranslate2 int8 copy): ``never-ending`` (random weights, opus-mt-it-en's shape: every output
 runs to its cap, the worst case for memory), ``calibrated`` (the same with its </s> logit biased
 so that output/input token ratios centre on FLORES's human ones) and ``memorising`` (a small
-MarianMT trained on 120 FLORES pairs whose encoder collapsed: it answers every sentence with one
-memorised sentence, so its outputs end, at one length; see README "Benchmarks"). Per model, the
+MarianMT that learnt 120 FLORES pairs: outputs end about where the references end; see README
+"Benchmarks"). Per model, the
 systems run each in its own process, with beam 4 and the same cap rule
 (GenerationSettings.max_new_tokens(source tokens, </s> included)):
 
