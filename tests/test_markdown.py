@@ -80,6 +80,19 @@ def test_titles_and_alt_text_inside_sentences_are_translated_into_their_markup()
     assert 'title="The (title)"' in rendered and 'alt="UNA FOTO"' in rendered
 
 
+def test_inspect_says_which_blocks_are_inside_markup(tmp_path):
+    from typer.testing import CliRunner
+
+    from it2en.cli import app
+
+    (tmp_path / "t.md").write_text('Vedi [il sito](http://x.it "Il sito ufficiale") e ![una foto](a.png) oggi.\n',
+                                   encoding="utf-8")
+    result = CliRunner().invoke(app, ["inspect", str(tmp_path / "t.md")])
+    assert result.exit_code == 0
+    assert ("  2 paragraph  (a title or alt text inside block 1's markup)\n      + Il sito ufficiale\n"
+            "  3 paragraph  (a title or alt text inside block 1's markup)\n      + una foto") in result.stdout
+
+
 def test_a_title_changed_alone_is_written_into_the_unchanged_sentence():
     source = 'Una frase con [un collegamento](http://x.it "Un titolo") &amp; un\'entità.\n'
     article = markdown.parse(source)

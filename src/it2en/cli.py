@@ -355,10 +355,14 @@ def inspect(
         writing.write_stream(_stdout(), json.dumps(article_dict(article), ensure_ascii=False) + "\n")
         return
     lines = []
+    host = 0
     for number, block in enumerate(article.blocks, start=1):
         frames = "".join(f"  {name}={_short(value)!r}" for name, value in (("prefix", block.prefix), ("suffix", block.suffix))
                          if value.strip())
-        lines.append(f"{number:>3} {block.kind.value}{frames}")
+        inside = getattr(block, "inside", False)
+        host = host if inside else number
+        where = f"  (a title or alt text inside block {host}'s markup)" if inside else ""
+        lines.append(f"{number:>3} {block.kind.value}{frames}{where}")
         for segment in block.segments:
             if segment.source:
                 mark = "+" if segment.translatable else "="
