@@ -275,3 +275,10 @@ def test_prose_whose_markup_cannot_be_mapped_is_kept_and_said(engine_cli, tmp_pa
     assert "t.md: line 3: kept_as_written" in result.stderr
     strict = engine_cli(IdentityTranslator(), "t.md", "--strict")
     assert strict.exit_code == 3
+
+
+def test_a_title_that_also_appears_in_the_destination_is_replaced_only_in_the_title():
+    source = 'Leggi [la guida](https://example.org/guida "guida") prima.\n'
+    article = markdown.parse(source)
+    output = render_text(fake_translate(article, lambda text: {"guida": "guide"}.get(text, shout(text))), OutputMeta())
+    assert output == 'LEGGI [LA GUIDA](https://example.org/guida "guide") PRIMA.\n'

@@ -152,6 +152,9 @@ class Article:
     """Where the article came from, for messages and JSON: a path or ``-`` for stdin."""
     format: str = "text"
     """The input format it was parsed from (``text``, ``markdown``, ``html``); it is written back in it."""
+    kept_as_written: list[tuple[int, str]] = field(default_factory=list)
+    """Prose left untranslated because its markup could not be mapped to the source exactly
+    (an escaped ``|`` inside a Markdown table cell): (line number, its first words). Said, never silent."""
 
     def segments(self) -> list[Segment]:
         return [s for b in self.blocks for s in b.segments]

@@ -487,7 +487,7 @@ class TranslateRows:
         flags: list[str] = []
         for segment in segments:
             flags.extend(f for f in segment.flags if f not in flags)
-        if getattr(article, "kept_as_written", ()):
+        if article.kept_as_written:
             flags.append("kept_as_written")
         count = self.count_tokens or (lambda text: len(text) // 4 + 2)
         return {

@@ -412,7 +412,7 @@ def problems(article: Article) -> list[str]:
             excerpt = segment.source if len(segment.source) <= 60 else segment.source[:57] + "…"
             lines.append(f"{_printable(article.name)}: segment {number}: {', '.join(issues)}: "
                          f"{_printable(excerpt)}")
-    for line, words in getattr(article, "kept_as_written", ()):
+    for line, words in article.kept_as_written:
         lines.append(f"{_printable(article.name)}: line {line}: kept_as_written (its markup could not be "
                      f"mapped to the source exactly, so it is not translated): {_printable(words)}")
     return lines
@@ -431,5 +431,5 @@ def _printable(text: str) -> str:
 
 def has_problems(article: Article) -> bool:
     """True when a segment carries a flag that --strict fails on, or prose was kept as written."""
-    return bool(getattr(article, "kept_as_written", ())) or any(
+    return bool(article.kept_as_written) or any(
         f not in INFO_FLAGS for s in article.segments() for f in s.flags)

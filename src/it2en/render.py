@@ -150,9 +150,8 @@ def article_dict(article: Article, meta: OutputMeta | None = None) -> dict:
         entry["segments"] = segments
         blocks.append(entry)
     data["blocks"] = blocks
-    kept = getattr(article, "kept_as_written", ())
-    if kept:
-        data["kept_as_written"] = [{"line": line, "text": words} for line, words in kept]
+    if article.kept_as_written:
+        data["kept_as_written"] = [{"line": line, "text": words} for line, words in article.kept_as_written]
     return data
 
 

@@ -221,12 +221,11 @@ class _Locator:
         return self.source_starts[line] + position - self.content_starts[line]
 
 
-def _items(children, content: str, locate, inner: list[tuple[int, int, str, str]] | None = None) -> list[Item]:
+def _items(children, content: str, locate, inner: list[tuple[int, int, str, str]]) -> list[Item]:
     """The inline tokens matched to the content, in order, as items with source spans; the prose
     inside markup (an image's alt text, a link's or image's title) goes to ``inner`` as
     (source start, source end, plain text, quoting: ``""`` for an alt, ``md-double``… for a title)."""
-    inner = [] if inner is None else inner
-    titles: list[tuple[int, int, str, str]] = []
+    prose_in_markup: list[tuple[int, int, str, str]] = []  # as ``inner``, in content offsets
     items: list[Item] = []
     stack: list[tuple[str, int]] = []  # (element, item index) of open elements
     html_stack: list[tuple[str, int]] = []
@@ -284,7 +283,7 @@ def _items(children, content: str, locate, inner: list[tuple[int, int, str, str]
             position += 1
         elif kind == "link_close":
             expect("]")
-            end = _link_tail(content, position, titles)
+            end = _link_tail(content, position, prose_in_markup)
             opening = stack[-1][1] if stack else -1
             closing = add(CLOSE, position, end)
             if content[position:end] in ("]", "][]") and opening >= 0:
@@ -298,8 +297,8 @@ def _items(children, content: str, locate, inner: list[tuple[int, int, str, str]
             expect("![")
             label_end = _label_end(content, position + 1)
             if token.content.strip():
-                inner.append((locate(position + 2), locate(label_end), token.content, ""))
-            end = _link_tail(content, label_end, titles)
+                prose_in_markup.append((position + 2, label_end, token.content, ""))
+            end = _link_tail(content, label_end, prose_in_markup)
             add(VERBATIM, position, end)
             position = end
         elif kind == "footnote_ref":
@@ -320,8 +319,7 @@ def _items(children, content: str, locate, inner: list[tuple[int, int, str, str]
             raise _Unmapped()
     if content[position:].strip() or stack:
         raise _Unmapped()
-    inner.extend((locate(start), locate(end), plain, quoting) for start, end, plain, quoting in titles)
-    inner.sort()
+    inner.extend((locate(start), locate(end), plain, quoting) for start, end, plain, quoting in prose_in_markup)
     return items
 
 
@@ -417,7 +415,7 @@ def _label_end(content: str, position: int) -> int:
 _TITLE_QUOTING = {'"': "md-double", "'": "md-single", "(": "md-paren"}
 
 
-def _link_tail(content: str, position: int, titles: list | None = None) -> int:
+def _link_tail(content: str, position: int, titles: list) -> int:
     """Where a link or image that closes with ``]`` at ``position`` ends: ``(dest "title")``,
     ``[ref]``, ``[]`` or nothing (a shortcut reference), as markdown-it's link rule reads it.
     A title written without escapes or line breaks goes to ``titles`` (content offsets)."""
@@ -435,7 +433,7 @@ def _link_tail(content: str, position: int, titles: list | None = None) -> int:
                 title = parseLinkTitle(content, spaced, limit)
                 index = _skip_space(content, title.pos) if title.ok else spaced
                 written = content[spaced + 1:title.pos - 1] if title.ok else ""
-                if titles is not None and written == title.str and written.strip() and "\n" not in written:
+                if written == title.str and written.strip() and "\n" not in written:
                     titles.append((spaced + 1, title.pos - 1, written, _TITLE_QUOTING[content[spaced]]))
             else:
                 index = spaced

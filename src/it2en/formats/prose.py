@@ -61,8 +61,9 @@ class MarkupBlock(Block):
     """The markup the block's text is written in when not the article's (HTML inside Markdown)."""
     embedded: list[tuple[Segment, int, str, MarkupBlock]] = field(default_factory=list)
     """Prose inside the markup of this block's segments (a link's title, an image's alt inside a
-    sentence): the segment, the offset of that prose in its source as written, the prose as
-    written, and the block that translates it."""
+    sentence): the segment, the offset in its source as written of that prose with one character
+    on each side (its quotes or brackets: so it is found in its markup and nowhere else, not in a
+    link's destination), that anchored text, and the block that translates the prose."""
     inside: bool = False
     """A block whose prose lives inside another block's markup: written there, never on its own."""
 
@@ -90,9 +91,6 @@ class MarkupArticle(Article):
     """An Article parsed from Markdown or HTML; ``leading`` holds what precedes the first block."""
 
     leading_switches: list[tuple[int, int, str]] = field(default_factory=list)
-    kept_as_written: list[tuple[int, str]] = field(default_factory=list)
-    """Prose left untranslated because its markup could not be mapped to the source exactly
-    (an escaped ``|`` inside a table cell): (line number, its first words). Said, never silent."""
 
 
 def segments_of_run(source: str, items: list[Item]) -> tuple[list[Segment], int, int]:
@@ -385,11 +383,13 @@ def _changed(segment: Segment) -> bool:
 
 
 def _embedded_translations(block: Block, escape) -> dict[int, list[tuple[int, str, str]]]:
-    """id(segment) → the translated prose inside its markup: (offset, source, translation)."""
+    """id(segment) → the translated prose inside its markup: (offset, anchored source, anchored
+    translation), anchored as in ``MarkupBlock.embedded``."""
     found: dict[int, list[tuple[int, str, str]]] = {}
-    for segment, offset, text, inner in getattr(block, "embedded", ()):
+    for segment, offset, anchored, inner in getattr(block, "embedded", ()):
         if any(_changed(s) for s in inner.segments):
-            found.setdefault(id(segment), []).append((offset, text, _block_body(inner, escape)))
+            translation = anchored[0] + _block_body(inner, escape) + anchored[-1]
+            found.setdefault(id(segment), []).append((offset, anchored, translation))
     return found
 
 
@@ -557,12 +557,13 @@ def _embed(text: str, units: list[Unit], article: MarkupArticle) -> None:
             spans.append((position, position + written, segment))
             position += written + len(segment.gap)
         for inner in unit.inner:
-            host = next((span for span in spans if span[0] <= inner.start and inner.end <= span[1]), None)
+            start, end = inner.start - 1, inner.end + 1  # with its quotes or brackets
+            host = next((span for span in spans if span[0] <= start and end <= span[1]), None)
             if host is None or not any(s.translatable for s in inner.segments):
                 continue  # not inside a sentence as written: kept as it is
             hidden = MarkupBlock(kind=inner.kind, prefix="", segments=inner.segments, quoting=inner.quoting,
                                  format=inner.format, inside=True)
-            block.embedded.append((host[2], inner.start - host[0], text[inner.start:inner.end], hidden))
+            block.embedded.append((host[2], start - host[0], text[start:end], hidden))
             blocks.append(hidden)
     article.blocks = blocks
 
