@@ -1,16 +1,19 @@
 """Throughput and peak memory of the CTranslate2 engine under different batch budgets.
 
-Run from the repository root: ``python bench/batch_budget.py [--budgets 2048,2560,3072,4096]``.
-It takes the unique sentences of the four corpus articles (as ``bench/speed.py`` does, whole),
-a model of ``bench/realistic_models.py`` (``--model``, default the never-ending one) and its int8
-copy, and decodes every sentence once (beam 4, it2en's cap rule) in a fresh process per setting:
+Run from the repository root: ``python bench/batch_budget.py [--budgets 200,300,450,600]``.
+It takes a model of ``bench/realistic_models.py`` (``--model``, default the never-ending one),
+its int8 copy and the unique sentences ``bench/speed.py`` gives that model (the four corpus
+articles whole; the memorising model the FLORES documents it learnt), and decodes every
+sentence once (beam 4, it2en's cap rule) in a fresh process per setting:
 
-* ``positions N``: it2en's rule, a batch holds at most N × (longest source + its cap);
-* ``source N``: the rule it2en had before, at most N source tokens (longest × sentences).
+* ``memory N``: the engine as it runs, ``batch_memory`` N MiB (length groups, a batch holds at
+  most N MiB of decoding state as ``ModelShape.sentence_bytes`` counts it, grown when outputs
+  are seen to end);
+* ``source N``: the rule before issue 4, at most N source tokens (longest × sentences).
 
-Each row gives generated tokens, decode seconds, tok/s and the process's peak RSS. This is how
-``DEFAULT_BATCH_TOKENS`` was chosen; the settings run one after the other, so compare rows of
-one run, on a quiet machine.
+Each row gives batches, generated tokens, decode seconds, tok/s and the process's peak RSS.
+This is how ``DEFAULT_BATCH_MEMORY`` was chosen; the settings run one after the other, so
+compare rows of one run, on a quiet machine.
 """
 
 from __future__ import annotations
@@ -30,25 +33,20 @@ sys.path.insert(0, str(BENCH.parent / "src"))
 import speed  # noqa: E402  (bench/speed.py: the model, the corpus, the environment)
 
 
-def unique_sentences() -> list[str]:
-    from it2en.formats import text as structure
-
-    found: dict[str, None] = {}
-    for path in speed.source_articles():
-        article = structure.parse(path.read_text(encoding="utf-8"), name=path.name)
-        for segment in article.translatable_segments():
-            found.setdefault(segment.source, None)
-    return list(found)
+def unique_sentences(model: str) -> list[str]:
+    """The sentences bench/speed.py gives ``model``: the corpus articles whole (the random
+    models), the FLORES documents it learnt (the memorising model)."""
+    return speed.it2en_sentences(speed.prepare_corpus(False, None, model))
 
 
-def worker(ct2_dir: Path, rule: str, budget: int) -> dict:
+def worker(ct2_dir: Path, model: str, rule: str, budget: int) -> dict:
     from it2en.engines.ctranslate2 import CTranslate2Translator
     from it2en.engines.transformers import plan_batches
     from it2en.generation import GenerationSettings
 
     generation = GenerationSettings(beams=speed.BEAMS)
-    engine = CTranslate2Translator(ct2_dir, generation=generation, quiet=True, batch_tokens=budget)
-    sentences = unique_sentences()
+    engine = CTranslate2Translator(ct2_dir, generation=generation, quiet=True, batch_memory=budget * 2**20)
+    sentences = unique_sentences(model)
     sizes: list[int] = []
     tokens = 0
     original = engine._translate_tokens
@@ -61,7 +59,7 @@ def worker(ct2_dir: Path, rule: str, budget: int) -> dict:
         return outputs
 
     start = time.perf_counter()
-    if rule == "positions":  # it2en's engine as it runs: length bands, batches grown when outputs end
+    if rule == "memory":  # it2en's engine as it runs: length groups, batches grown when outputs end
         engine._translate_tokens = counted
         engine.translate(sentences)
     else:  # the rule before issue 4: sentences × longest source ≤ budget, the batch's own cap
@@ -76,22 +74,22 @@ def worker(ct2_dir: Path, rule: str, budget: int) -> dict:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--budgets", default="2048,2560,3072,4096", help="position budgets to try")
+    parser.add_argument("--budgets", default="200,300,450,600", help="batch memory budgets to try, MiB")
     parser.add_argument("--source-budgets", default="2048", help="source-token budgets (the old rule)")
     parser.add_argument("--model", default="never-ending", help="a model of bench/realistic_models.py")
-    parser.add_argument("--worker", nargs=3, metavar=("CT2_DIR", "RULE", "BUDGET"), help=argparse.SUPPRESS)
+    parser.add_argument("--worker", nargs=4, metavar=("CT2_DIR", "MODEL", "RULE", "BUDGET"), help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.worker:
-        ct2_dir, rule, budget = args.worker
-        print(json.dumps(worker(Path(ct2_dir), rule, int(budget))))
+        ct2_dir, model, rule, budget = args.worker
+        print(json.dumps(worker(Path(ct2_dir), model, rule, int(budget))))
         return
     _, ct2_dir = speed.prepare_model(args.model)
     settings = [("source", int(b)) for b in args.source_budgets.split(",") if b]
-    settings += [("positions", int(b)) for b in args.budgets.split(",") if b]
+    settings += [("memory", int(b)) for b in args.budgets.split(",") if b]
     print("| rule | budget | batches | largest | tokens | decode s | tok/s | peak RSS MB |")
     print("|---|--:|--:|--:|--:|--:|--:|--:|")
     for rule, budget in settings:
-        proc = subprocess.run([speed.PY, __file__, "--worker", str(ct2_dir), rule, str(budget)],
+        proc = subprocess.run([speed.PY, __file__, "--worker", str(ct2_dir), args.model, rule, str(budget)],
                               env=speed._env(), capture_output=True, text=True, check=True)
         row = json.loads(proc.stdout.strip().splitlines()[-1])
         print(f"| {rule} | {budget} | {row['batches']} | {row['largest']} | {row['tokens']} | "

@@ -5,8 +5,9 @@
 The console script is ``from it2en.cli import main; main()``; this file does the same after
 wrapping three methods to count and time, never to change: the engine's generation call
 (tokens generated, ``</s>`` and padding not counted; retries with ``no_repeat_ngram_size``
-counted apart), the engine's ``translate`` (seconds spent translating, retries apart) and the factory's
-``create_translator`` (seconds spent loading the model). The counts go, as JSON, to the file
+and the pieces the pipeline's rescue translates counted apart), the engine's ``translate``
+(seconds spent translating, retries and rescues apart) and the factory's ``create_translator``
+(seconds spent loading the model). The counts go, as JSON, to the file
 named by ``$IT2EN_BENCH_COUNTS`` when the process exits. Nothing heavy is imported here: the
 engines still import torch / ctranslate2 only when a model is loaded.
 """
@@ -20,18 +21,24 @@ import os
 import sys
 import time
 
+from it2en import pipeline
 from it2en.engines import ctranslate2 as ct2_engine
 from it2en.engines import factory
 from it2en.engines import transformers as hf_engine
 
-COUNTS = {"tokens": 0, "retry_tokens": 0, "sentences": 0, "retry_sentences": 0,
-          "batches": 0, "retry_batches": 0, "retry_calls": 0, "engine_calls": 0, "engine_s": 0.0, "retry_s": 0.0, "load_s": 0.0, "backend": None}
+COUNTS = {"tokens": 0, "retry_tokens": 0, "rescue_tokens": 0, "sentences": 0, "retry_sentences": 0,
+          "rescue_sentences": 0, "batches": 0, "retry_batches": 0, "rescue_batches": 0, "retry_calls": 0,
+          "rescue_calls": 0, "engine_calls": 0, "engine_s": 0.0, "retry_s": 0.0, "rescue_s": 0.0,
+          "load_s": 0.0, "backend": None}
+RESCUING = False
+"""True while the pipeline's rescue runs: what the engine does then is counted as rescue."""
 
 
 def _add(tokens: int, sentences: int, retry: bool) -> None:
-    COUNTS["retry_tokens" if retry else "tokens"] += tokens
-    COUNTS["retry_sentences" if retry else "sentences"] += sentences
-    COUNTS["retry_batches" if retry else "batches"] += 1
+    kind = "rescue_" if RESCUING else "retry_" if retry else ""
+    COUNTS[kind + "tokens"] += tokens
+    COUNTS[kind + "sentences"] += sentences
+    COUNTS[kind + "batches"] += 1
 
 
 def _wrap_ct2() -> None:
@@ -71,7 +78,10 @@ def _wrap_timers() -> None:
             finally:
                 spent = time.perf_counter() - start
                 COUNTS["engine_s"] += spent
-                if no_repeat_ngram_size > 0:
+                if RESCUING:
+                    COUNTS["rescue_s"] += spent
+                    COUNTS["rescue_calls"] += 1
+                elif no_repeat_ngram_size > 0:
                     COUNTS["retry_s"] += spent
                     COUNTS["retry_calls"] += 1
                 COUNTS["engine_calls"] += 1
@@ -92,6 +102,21 @@ def _wrap_timers() -> None:
     factory.create_translator = timed_create
 
 
+def _wrap_rescue() -> None:
+    original = pipeline._rescue
+
+    @functools.wraps(original)
+    def flagged(*args, **kwargs):
+        global RESCUING
+        RESCUING = True
+        try:
+            return original(*args, **kwargs)
+        finally:
+            RESCUING = False
+
+    pipeline._rescue = flagged
+
+
 def _dump() -> None:
     path = os.environ.get("IT2EN_BENCH_COUNTS")
     if path:
@@ -103,6 +128,7 @@ def main() -> None:
     _wrap_ct2()
     _wrap_hf()
     _wrap_timers()
+    _wrap_rescue()
     atexit.register(_dump)
     from it2en.cli import main as it2en_main
 

@@ -67,6 +67,26 @@ def tiny_ct2_dir(tiny_model_dir: Path, tmp_path_factory: pytest.TempPathFactory)
     return convert_to_ctranslate2(tiny_model_dir, tmp_path_factory.mktemp("tiny-ct2") / "int8")
 
 
+@pytest.fixture(scope="session")
+def ct2_float32_dir(tiny_model_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The tiny model converted to CTranslate2 float32: decodes exactly as transformers does."""
+    from it2en.engines.ctranslate2 import convert_to_ctranslate2
+
+    return convert_to_ctranslate2(tiny_model_dir, tmp_path_factory.mktemp("ct2-f32") / "f32", quantization="float32")
+
+
+@pytest.fixture(scope="session")
+def tiny_batch_memory(tiny_model_dir: Path):
+    """``positions, beams → bytes``: a batch budget for the tiny model that holds ``positions``
+    token positions of one sentence (what a test sets to get batches of a known size)."""
+    import json
+
+    from it2en.engines.transformers import ModelShape
+
+    shape = ModelShape.from_config(json.loads((tiny_model_dir / "config.json").read_text(encoding="utf-8")))
+    return lambda positions, beams: shape.sentence_bytes(positions, beams)
+
+
 # ----------------------------------------------------------------------------- the CLI in-process
 
 TINY_FAST_FLAGS = ("--backend", "transformers", "--beams", "1")

@@ -14,7 +14,7 @@ import pytest
 
 from it2en.engines import IdentityTranslator, translate_aligned
 from it2en.engines.alignment import attention_alignment, piece_words
-from it2en.engines.ctranslate2 import CTranslate2Translator, convert_to_ctranslate2
+from it2en.engines.ctranslate2 import CTranslate2Translator
 from it2en.engines.transformers import TransformersTranslator
 from it2en.generation import GenerationSettings
 
@@ -25,10 +25,6 @@ BEAMS = GenerationSettings(beams=3, max_new_tokens_factor=1.0, max_new_tokens_ex
 LINES = (FLORES / "ita_Latn.dev").read_text(encoding="utf-8").splitlines()[600:606] + [
     "«Sì», ha detto l’assessore a X1.", "Ciao!"]
 
-
-@pytest.fixture(scope="module")
-def ct2_float32_dir(tiny_model_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return convert_to_ctranslate2(tiny_model_dir, tmp_path_factory.mktemp("ct2-f32-al") / "f32", quantization="float32")
 
 
 def test_piece_words_and_the_argmax_rule() -> None:
@@ -89,12 +85,13 @@ def test_alignment_never_changes_the_translation(
 
 @pytest.mark.parametrize("settings", [GREEDY, BEAMS], ids=["greedy", "beams3"])
 def test_both_engines_read_the_same_attention(settings: GenerationSettings, tiny_model_dir: Path,
-                                              ct2_float32_dir: Path) -> None:
+                                              ct2_float32_dir: Path, tiny_batch_memory) -> None:
     """float32 CTranslate2 decodes exactly as transformers, so the attention rows of the tokens
     each returns must agree (transformers reading another beam's or another head's would not);
     their alignments then agree but for near-ties of the argmax."""
-    hf = TransformersTranslator(tiny_model_dir, generation=settings, quiet=True, batch_tokens=256)
-    ct2 = CTranslate2Translator(ct2_float32_dir, generation=settings, quiet=True, batch_tokens=256,
+    budget = tiny_batch_memory(256, settings.beams)
+    hf = TransformersTranslator(tiny_model_dir, generation=settings, quiet=True, batch_memory=budget)
+    ct2 = CTranslate2Translator(ct2_float32_dir, generation=settings, quiet=True, batch_memory=budget,
                                 compute_type="float32")
     for line in LINES[:3]:
         ((pieces, ct2_rows),) = ct2._translate_tokens_aligned([ct2._encode(line)])

@@ -1,4 +1,4 @@
-"""Batching: length bands fix each sentence's cap; batch sizes follow the outputs, memory stays bounded.
+"""Batching: length groups fix each sentence's cap; batch sizes follow the outputs, memory stays bounded.
 
 Caps depend on the sentences of a call, never on how they are cut into batches, so the
 CTranslate2 engine may grow its batches when outputs end early and both engines still give a
@@ -15,16 +15,14 @@ from types import SimpleNamespace
 
 import pytest
 
-from it2en.engines.ctranslate2 import CTranslate2Translator, convert_to_ctranslate2
+from it2en.engines.ctranslate2 import CTranslate2Translator
 from it2en.engines.transformers import (
-    LENGTH_BANDS,
     LENGTH_SLACK,
     LENGTH_SPREAD,
     MIN_OUTPUT_SHARE,
     TransformersTranslator,
-    band_caps,
     iter_batches,
-    length_band,
+    length_groups,
 )
 from it2en.generation import GenerationSettings
 from marian_factory import corpus_dir
@@ -33,26 +31,34 @@ CAP = GenerationSettings().max_new_tokens  # 2 × source + 10
 SMALL = GenerationSettings(beams=2, max_new_tokens_factor=1.0, max_new_tokens_extra=2)
 
 
-def test_bands_keep_the_length_spread_and_cover_every_length() -> None:
-    bottom = 1
-    for top in LENGTH_BANDS:
-        assert top <= bottom * LENGTH_SPREAD + LENGTH_SLACK  # one cap suits any batch in the band
-        assert all(length_band(n) == top for n in range(bottom, top + 1))
-        bottom = top + 1
-    assert LENGTH_BANDS[-1] == 512  # opus-mt's source limit (fit_source): every source has a band
+def test_groups_keep_the_length_spread_and_are_as_large_as_it_allows() -> None:
+    rng = random.Random(1)
+    lengths = [rng.randint(1, 512) for _ in range(300)] + [149, 71, 70]
+    tops = length_groups(lengths)
+    assert set(tops) == set(lengths)
+    groups: dict[int, list[int]] = {}
+    for length, top in tops.items():
+        groups.setdefault(top, []).append(length)
+    for top, members in groups.items():
+        assert top == max(members)  # a group is named by its longest
+        assert top <= min(members) * LENGTH_SPREAD + LENGTH_SLACK  # one cap suits any batch of it
+    ordered = sorted(groups, reverse=True)
+    for longer, shorter in zip(ordered, ordered[1:]):
+        assert shorter * LENGTH_SPREAD + LENGTH_SLACK < longer  # it could not have joined the group above
+    assert length_groups([149, 71, 70]) == {149: 149, 71: 149, 70: 70}  # no fixed boundary cuts 149 off
 
 
 @pytest.mark.parametrize("share", [1.0, 0.5, 0.25, 0.0])
 def test_batches_respect_the_budget_for_the_share_expected(share: float) -> None:
     rng = random.Random(0)
     lengths = [rng.randint(1, 140) for _ in range(400)] + [512, 3]
-    caps = band_caps(lengths, CAP)
+    tops = length_groups(lengths)
     seen = []
     for batch, cap in iter_batches(lengths, 2560, CAP, lambda: share):
         longest = lengths[batch[0]]
         assert longest == max(lengths[i] for i in batch)  # longest first
-        assert {length_band(lengths[i]) for i in batch} == {length_band(longest)}
-        assert cap == caps[length_band(longest)] >= CAP(longest)
+        assert {tops[lengths[i]] for i in batch} == {tops[longest]}
+        assert cap == CAP(tops[longest]) >= CAP(longest)
         expected = max(share, MIN_OUTPUT_SHARE)
         assert len(batch) * (longest + math.ceil(expected * cap)) <= 2560 or len(batch) == 1
         seen += batch
@@ -69,28 +75,28 @@ def test_batches_grow_when_outputs_end_early_and_no_further_than_the_floor() -> 
     assert floor[0] == 2560 // (30 + math.ceil(MIN_OUTPUT_SHARE * CAP(30))) > early[0] > worst[0]
 
 
-def test_a_band_cap_is_the_longest_in_the_call_whatever_the_batches() -> None:
-    lengths = [40, 12, 60, 30, 29]
-    assert band_caps(lengths, CAP) == {64: CAP(60), 28: CAP(12)}
-    assert {cap for _, cap in iter_batches(lengths, 1, CAP)} == {CAP(60), CAP(12)}  # one sentence a batch
+def test_a_group_cap_is_its_longest_in_the_call_whatever_the_batches() -> None:
+    lengths = [40, 12, 60, 30, 25]
+    assert length_groups(lengths) == {60: 60, 40: 60, 30: 60, 25: 25, 12: 25}
+    by_one = {lengths[batch[0]]: cap for batch, cap in iter_batches(lengths, 1, CAP)}  # one sentence a batch
+    by_all = {lengths[i]: cap for batch, cap in iter_batches(lengths, 10**6, CAP) for i in batch}
+    assert by_one == by_all == {60: CAP(60), 40: CAP(60), 30: CAP(60), 25: CAP(25), 12: CAP(25)}
 
 
-@pytest.fixture(scope="module")
-def ct2_float32_dir(tiny_model_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return convert_to_ctranslate2(tiny_model_dir, tmp_path_factory.mktemp("ct2-f32") / "f32", quantization="float32")
 
-
-def test_engines_give_a_sentence_the_same_cap_whatever_their_batches(tiny_model_dir: Path, ct2_float32_dir: Path) -> None:
+def test_engines_give_a_sentence_the_same_cap_whatever_their_batches(tiny_model_dir: Path, ct2_float32_dir: Path,
+                                                                     tiny_batch_memory) -> None:
     """The tiny random model runs every output to its cap: equal outputs mean equal caps."""
     lines = (corpus_dir() / "flores200" / "ita_Latn.dev").read_text(encoding="utf-8").splitlines()
     rng = random.Random(3)
     sentences = [" ".join(lines[rng.randrange(900)].split()[: rng.randint(2, 25)]) for _ in range(24)]
-    hf = TransformersTranslator(tiny_model_dir, generation=SMALL, quiet=True, batch_tokens=60)
-    ct2 = CTranslate2Translator(ct2_float32_dir, generation=SMALL, quiet=True, batch_tokens=100_000,
-                                compute_type="float32")
+    hf = TransformersTranslator(tiny_model_dir, generation=SMALL, quiet=True,
+                                batch_memory=tiny_batch_memory(60, SMALL.beams))
+    ct2 = CTranslate2Translator(ct2_float32_dir, generation=SMALL, quiet=True,
+                                batch_memory=tiny_batch_memory(100_000, SMALL.beams), compute_type="float32")
     lengths = [hf.count_tokens(s) for s in sentences]
     assert len(list(iter_batches(lengths, 60, SMALL.max_new_tokens))) > 8  # many small batches here
-    assert ct2.translate(sentences) == hf.translate(sentences)  # one batch per band there
+    assert ct2.translate(sentences) == hf.translate(sentences)  # one batch per group there
 
 
 class _EndingTranslator:
@@ -106,9 +112,12 @@ class _EndingTranslator:
 
 
 def test_ctranslate2_batches_grow_after_outputs_end_and_shrink_back_when_they_run_to_the_cap(
-    tiny_ct2_dir: Path,
+    tiny_ct2_dir: Path, tiny_batch_memory
 ) -> None:
-    engine = CTranslate2Translator(tiny_ct2_dir, generation=GenerationSettings(), quiet=True, batch_tokens=2560)
+    beams = GenerationSettings().beams
+    cost = lambda positions: tiny_batch_memory(positions, beams)  # noqa: E731
+    budget = cost(2560)
+    engine = CTranslate2Translator(tiny_ct2_dir, generation=GenerationSettings(), quiet=True, batch_memory=budget)
     sentence = "Il sindaco ha detto che la strada sarà riaperta domani mattina."
     length = engine.count_tokens(sentence)
     engine._translator = short = _EndingTranslator(2)
@@ -116,18 +125,22 @@ def test_ctranslate2_batches_grow_after_outputs_end_and_shrink_back_when_they_ru
     sizes = [size for size, _ in short.calls]
     steps = {steps for _, steps in short.calls}
     assert steps == {CAP(length) - 1}  # the cap never changes with the batch size
-    assert sizes[0] == 2560 // (length + CAP(length))  # the first batch: sized for the worst case
-    assert sizes[1] == 2560 // (length + math.ceil(MIN_OUTPUT_SHARE * CAP(length))) > sizes[0]
+    assert sizes[0] == budget // cost(length + CAP(length))  # the first batch: sized for the worst case
+    assert sizes[1] == budget // cost(length + math.ceil(MIN_OUTPUT_SHARE * CAP(length))) > sizes[0]
     assert sum(sizes) == 200
     engine._translator = looping = _EndingTranslator(10_000)  # now every output runs to its cap
     engine.translate([sentence] * 200)
     sizes = [size for size, _ in looping.calls]
-    assert sizes[0] > sizes[1] == 2560 // (length + CAP(length))  # back to the worst-case size
+    assert sizes[0] > sizes[1] == budget // cost(length + CAP(length))  # back to the worst-case size
 
 
-def test_transformers_batches_grow_after_outputs_end_and_shrink_back_too(tiny_model_dir: Path) -> None:
+def test_transformers_batches_grow_after_outputs_end_and_shrink_back_too(tiny_model_dir: Path,
+                                                                        tiny_batch_memory) -> None:
     """The transformers engine sizes batches by the last batch's longest output, as CTranslate2's."""
-    engine = TransformersTranslator(tiny_model_dir, generation=GenerationSettings(), quiet=True, batch_tokens=2560)
+    beams = GenerationSettings().beams
+    cost = lambda positions: tiny_batch_memory(positions, beams)  # noqa: E731
+    budget = cost(2560)
+    engine = TransformersTranslator(tiny_model_dir, generation=GenerationSettings(), quiet=True, batch_memory=budget)
     sentence = "Il sindaco ha detto che la strada sarà riaperta domani mattina."
     length = engine.count_tokens(sentence)
     calls: list[tuple[int, int]] = []
@@ -141,11 +154,11 @@ def test_transformers_batches_grow_after_outputs_end_and_shrink_back_too(tiny_mo
     engine.translate([sentence] * 200)
     sizes = [size for size, _ in calls]
     assert {cap for _, cap in calls} == {CAP(length)}
-    assert sizes[0] == 2560 // (length + CAP(length))  # the first batch: sized for the worst case
-    assert sizes[1] == 2560 // (length + math.ceil(MIN_OUTPUT_SHARE * CAP(length))) > sizes[0]
+    assert sizes[0] == budget // cost(length + CAP(length))  # the first batch: sized for the worst case
+    assert sizes[1] == budget // cost(length + math.ceil(MIN_OUTPUT_SHARE * CAP(length))) > sizes[0]
     assert sum(sizes) == 200
     calls.clear()
     steps_run = 10_000  # now every output runs to its cap
     engine.translate([sentence] * 200)
     sizes = [size for size, _ in calls]
-    assert sizes[0] > sizes[1] == 2560 // (length + CAP(length))  # back to the worst-case size
+    assert sizes[0] > sizes[1] == budget // cost(length + CAP(length))  # back to the worst-case size

@@ -17,13 +17,16 @@ from pathlib import Path
 
 import pytest
 
-from it2en.engines.ctranslate2 import CTranslate2Translator, convert_to_ctranslate2
+from it2en.engines.ctranslate2 import CTranslate2Translator
 from it2en.engines.factory import cache_root, create_translator, ct2_cache_dir
 from it2en.engines.transformers import (
-    DEFAULT_BATCH_TOKENS,
+    DEFAULT_BATCH_MEMORY,
     LENGTH_SLACK,
     LENGTH_SPREAD,
+    OPUS_MT_SHAPE,
+    ModelShape,
     TransformersTranslator,
+    iter_batches,
     plan_batches,
 )
 from it2en.errors import ExitCode, ModelUnavailableError
@@ -63,10 +66,6 @@ def hf(tiny_model_dir: Path) -> TransformersTranslator:
 def ct2(tiny_ct2_dir: Path) -> CTranslate2Translator:
     return CTranslate2Translator(tiny_ct2_dir, generation=SMALL, quiet=True)
 
-
-@pytest.fixture(scope="module")
-def ct2_float32_dir(tiny_model_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return convert_to_ctranslate2(tiny_model_dir, tmp_path_factory.mktemp("ct2-f32") / "f32", quantization="float32")
 
 
 # ----------------------------------------------------------------------------- the basics
@@ -129,12 +128,13 @@ def test_ct2_int8_same_count_and_order(hf: TransformersTranslator, ct2: CTransla
 
 @pytest.mark.parametrize("settings", [GREEDY, SMALL], ids=["greedy", "beams2"])
 def test_ct2_float32_matches_transformers(
-    tiny_model_dir: Path, ct2_float32_dir: Path, settings: GenerationSettings
+    tiny_model_dir: Path, ct2_float32_dir: Path, settings: GenerationSettings, tiny_batch_memory
 ) -> None:
     lines = SENTENCES + corpus_lines(500, 20)
-    hf = TransformersTranslator(tiny_model_dir, generation=settings, quiet=True, batch_tokens=256)
+    budget = tiny_batch_memory(256, settings.beams)
+    hf = TransformersTranslator(tiny_model_dir, generation=settings, quiet=True, batch_memory=budget)
     ct2 = CTranslate2Translator(
-        ct2_float32_dir, generation=settings, quiet=True, batch_tokens=256, compute_type="float32"
+        ct2_float32_dir, generation=settings, quiet=True, batch_memory=budget, compute_type="float32"
     )
     assert ct2.translate(lines) == hf.translate(lines)
 
@@ -178,22 +178,40 @@ def test_plan_batches_respects_budget_and_covers_everything() -> None:
 def test_batches_of_long_sentences_are_smaller() -> None:
     """The budget counts source and output positions: what a batch holds in memory as it decodes."""
     cap = GenerationSettings().max_new_tokens  # 2 × source + 10
-    sizes = {length: len(plan_batches([length] * 100, DEFAULT_BATCH_TOKENS, cap)[0]) for length in (20, 146)}
-    assert sizes == {20: DEFAULT_BATCH_TOKENS // (20 + 50), 146: DEFAULT_BATCH_TOKENS // (146 + 302)}
+    sizes = {length: len(plan_batches([length] * 100, 2560, cap)[0]) for length in (20, 146)}
+    assert sizes == {20: 2560 // (20 + 50), 146: 2560 // (146 + 302)}
+
+
+def test_the_memory_budget_sizes_opus_mt_batches_as_measured_and_a_smaller_model_gets_larger_ones() -> None:
+    """DEFAULT_BATCH_MEMORY holds 25 worst-case sentences of 30 tokens on opus-mt-it-en's shape
+    (the 2,560 positions measured best there); a model with lighter positions gets more."""
+    cap = GenerationSettings().max_new_tokens
+    beams = GenerationSettings().beams
+
+    def first_batch(shape: ModelShape, length: int) -> int:
+        batches = iter_batches([length] * 2000, DEFAULT_BATCH_MEMORY, cap,
+                               sentence_cost=lambda positions: shape.sentence_bytes(positions, beams))
+        return len(next(batches)[0])
+
+    assert first_batch(OPUS_MT_SHAPE, 30) == 25
+    assert first_batch(OPUS_MT_SHAPE, 146) < first_batch(OPUS_MT_SHAPE, 30)
+    small = ModelShape(d_model=64, decoder_layers=2, vocab_size=1768)  # the memorising benchmark model's
+    assert first_batch(small, 30) > 20 * first_batch(OPUS_MT_SHAPE, 30)
 
 
 @pytest.mark.parametrize("engine", ["hf", "ct2"])
-def test_token_budget_batching_keeps_order(engine: str, tiny_model_dir: Path, tiny_ct2_dir: Path) -> None:
+def test_token_budget_batching_keeps_order(engine: str, tiny_model_dir: Path, tiny_ct2_dir: Path,
+                                           tiny_batch_memory) -> None:
     rng = random.Random(1)
     pool = corpus_lines(0, 200)
     sentences = [" ".join(pool[rng.randrange(200)].split()[: rng.randint(1, 30)]) for _ in range(40)]
     if engine == "hf":
         make = lambda budget: TransformersTranslator(  # noqa: E731
-            tiny_model_dir, generation=FIXED_CAP, quiet=True, batch_tokens=budget
+            tiny_model_dir, generation=FIXED_CAP, quiet=True, batch_memory=tiny_batch_memory(budget, FIXED_CAP.beams)
         )
     else:
         make = lambda budget: CTranslate2Translator(  # noqa: E731
-            tiny_ct2_dir, generation=FIXED_CAP, quiet=True, batch_tokens=budget
+            tiny_ct2_dir, generation=FIXED_CAP, quiet=True, batch_memory=tiny_batch_memory(budget, FIXED_CAP.beams)
         )
     small_batches, one_batch = make(48), make(100_000)
     lengths = [small_batches.count_tokens(s) for s in sentences]
@@ -472,3 +490,24 @@ def test_auto_backend_falls_back_to_transformers_when_ct2_cannot_run_on_the_gpu(
     assert any("cannot run on cuda" in note and "Falling back to transformers" in note for note in notes)
     with pytest.raises(ModelUnavailableError, match="cannot run on cuda"):
         create_translator(tiny_model_dir, backend="ctranslate2", **kwargs)
+
+
+def test_a_conversion_records_the_model_shape_that_sizes_its_batches(
+    tiny_model_dir: Path, tiny_ct2_dir: Path, tmp_path: Path
+) -> None:
+    """The batch budget is in bytes, so the engine must know what a position of its model costs:
+    the conversion records the shape; a folder converted before that is sized as opus-mt-it-en."""
+    import json
+    import shutil
+
+    from it2en.engines.ctranslate2 import SIDECAR
+
+    config = json.loads((tiny_model_dir / "config.json").read_text(encoding="utf-8"))
+    engine = CTranslate2Translator(tiny_ct2_dir, generation=GenerationSettings(), quiet=True)
+    assert engine.shape == ModelShape.from_config(config) != OPUS_MT_SHAPE
+    old = tmp_path / "old"
+    shutil.copytree(tiny_ct2_dir, old)
+    sidecar = json.loads((old / SIDECAR).read_text(encoding="utf-8"))
+    del sidecar["shape"]
+    (old / SIDECAR).write_text(json.dumps(sidecar), encoding="utf-8")
+    assert CTranslate2Translator(old, generation=GenerationSettings(), quiet=True).shape == OPUS_MT_SHAPE

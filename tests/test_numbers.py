@@ -130,6 +130,11 @@ def test_protect_puts_numbers_back_in_english_form(sentence: str, english: str):
     ("Dal 10 al 12.", "From 12 to 10.", False, False),  # values, not order
     ("10 e 10.", "10 and ten.", False, True),  # each occurrence counts
     ("Senza numeri.", "Without numbers: 42.", False, False),
+    ("A 160 km/h.", "At 160km/h.", False, False),  # a unit glued on by the model
+    ("Al 190° posto, alla 60ma edizione.", "Ranked 190th, at the 60th edition.", False, False),  # ordinals
+    ("Al 190° posto.", "Ranked 19th.", False, True),
+    ("Il JAS 39C e l'A1GP.", "The JAS 39C and the A1GP.", False, False),
+    ("Il JAS 39C.", "The JAS 38C.", False, True),
 ])
 def test_number_mismatch_compares_values_not_strings(source, target, italian, flagged):
     assert numbers.mismatch(source, target, target_italian=italian) is flagged

@@ -4,13 +4,14 @@ Translating needs only ctranslate2 and sentencepiece: torch and transformers are
 never imported on this path (converting a model does import them, once).
 
 It mirrors the reference engine (:mod:`it2en.engines.transformers`) rule for rule: the same
-Moses punctuation normalisation, ``source.spm`` pieces plus ``</s>``, the same length bands and
-the same cap on new tokens per band (its batches may be larger: see ``translate``), special tokens dropped and ``target.spm`` to
-detokenise.
+Moses punctuation normalisation, ``source.spm`` pieces plus ``</s>``, the same length groups and
+the same cap on new tokens per group (its batches may be larger: see ``translate``), special
+tokens dropped and ``target.spm`` to detokenise.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import shutil
@@ -18,11 +19,13 @@ import tempfile
 from pathlib import Path
 
 from it2en.engines.transformers import (
-    DEFAULT_BATCH_TOKENS,
+    DEFAULT_BATCH_MEMORY,
     EOS_TOKEN,
+    OPUS_MT_SHAPE,
     SPECIAL_TOKENS,
     available_cores,
     fit_source,
+    ModelShape,
     iter_batches,
     library_output,
     read_source_lang,
@@ -89,6 +92,11 @@ def convert_to_ctranslate2(
 def _sidecar(model_dir: Path, quantization: str) -> dict:
     """Facts from the Hugging Face folder that CTranslate2's own config does not keep."""
     forced_eos = True  # every opus-mt generation config forces </s> at the cap
+    shape = None
+    try:
+        shape = ModelShape.from_config(json.loads((model_dir / "config.json").read_text(encoding="utf-8")))
+    except (OSError, ValueError, TypeError):
+        pass  # batches are then sized as for opus-mt-it-en
     for name in ("generation_config.json", "config.json"):
         try:
             data = json.loads((model_dir / name).read_text(encoding="utf-8"))
@@ -101,6 +109,7 @@ def _sidecar(model_dir: Path, quantization: str) -> dict:
         "source_lang": read_source_lang(model_dir),
         "forced_eos": forced_eos,
         "quantization": quantization,
+        "shape": None if shape is None else dataclasses.asdict(shape),
     }
 
 
@@ -119,16 +128,17 @@ class CTranslate2Translator:
         *,
         generation: GenerationSettings,
         device: str = "cpu",
-        batch_tokens: int = DEFAULT_BATCH_TOKENS,
+        batch_memory: int = DEFAULT_BATCH_MEMORY,
         quiet: bool = False,
         compute_type: str | None = None,
     ) -> None:
         """``compute_type``: None picks int8 on CPU and float16 on CUDA; ``"default"`` keeps
-        the converted weights' own type (e.g. float32 for a float32 conversion)."""
+        the converted weights' own type (e.g. float32 for a float32 conversion).
+        ``batch_memory``: bytes of decoding state a batch may hold (see ``iter_batches``)."""
         self.ct2_dir = Path(ct2_dir)
         self.generation = generation
         self.device = device
-        self.batch_tokens = max(1, int(batch_tokens))
+        self.batch_memory = max(1, int(batch_memory))
         self.quiet = quiet
         if not is_converted(self.ct2_dir):
             raise ModelUnavailableError(
@@ -165,6 +175,10 @@ class CTranslate2Translator:
                 ) from exc
         self._normalize = source_normalizer(sidecar.get("source_lang"))
         self._forced_eos = bool(sidecar.get("forced_eos", True))
+        try:
+            self.shape = ModelShape(**sidecar["shape"])
+        except (KeyError, TypeError):  # converted before the shape was recorded
+            self.shape = OPUS_MT_SHAPE
         self.output_share = 1.0
         """The longest output of the last batch as a share of its cap (1: sized for the worst case)."""
         self._max_source = generation.max_length
@@ -251,8 +265,9 @@ class CTranslate2Translator:
         outputs: list = [None] * len(encoded)
         with library_output(self.quiet):
             lengths = [len(tokens) for tokens in encoded]
-            batches = iter_batches(lengths, self.batch_tokens, self.generation.max_new_tokens,
-                                   lambda: self.output_share)
+            batches = iter_batches(lengths, self.batch_memory, self.generation.max_new_tokens,
+                                   lambda: self.output_share,
+                                   lambda positions: self.shape.sentence_bytes(positions, self.generation.beams))
             for batch, cap in batches:
                 sources = [encoded[i] for i in batch]
                 if aligned:

@@ -84,7 +84,7 @@ def create_translator(
     ct2_cache_key: str,
     quiet: bool = False,
     notify: Callable[[str], None] = lambda message: None,
-    batch_tokens: int | None = None,
+    batch_memory: int | None = None,
 ) -> Translator:
     """Build the engine for ``model_dir``.
 
@@ -97,7 +97,7 @@ def create_translator(
         raise UsageError(f"Unknown backend {backend!r}: choose one of {', '.join(BACKENDS)}.")
     model_dir = Path(model_dir)
     check_model_folder(model_dir)
-    extra = {} if batch_tokens is None else {"batch_tokens": batch_tokens}
+    extra = {} if batch_memory is None else {"batch_memory": batch_memory}
 
     if backend in ("auto", "ctranslate2"):
         if ctranslate2_available():

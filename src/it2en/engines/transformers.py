@@ -2,7 +2,7 @@
 
 It also owns the rules every backend shares, so that both decode under the same conditions:
 the source normalisation (:func:`source_normalizer`), the token-budget batching
-(:func:`iter_batches`, :func:`band_caps`) and the source length limit (:func:`fit_source`). Those helpers are light: torch and
+(:func:`iter_batches`, :func:`length_groups`) and the source length limit (:func:`fit_source`). Those helpers are light: torch and
 transformers are imported only when a :class:`TransformersTranslator` is built, so the
 CTranslate2 engine can reuse them without pulling in torch.
 """
@@ -17,6 +17,7 @@ import os
 import sys
 import warnings
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -24,16 +25,42 @@ from it2en.errors import ModelUnavailableError, first_line
 from it2en.models import check_model_folder
 from it2en.generation import GenerationSettings
 
-DEFAULT_BATCH_TOKENS = 2560
-"""Token positions per batch: sentences × (longest source + the part of its cap the outputs fill).
+DEFAULT_BATCH_MEMORY = 300 * 2**20
+"""Bytes of decoding state a batch may hold, as :meth:`ModelShape.sentence_bytes` counts them.
 
-This counts what a batch holds in memory while it decodes (per beam, the encoder output and
-cross-attention keys/values grow with the source, the self-attention keys/values with the output,
-up to the cap), so a batch of long sentences is smaller than one of short sentences, and peak
-memory stays bounded whatever the input. Sized for outputs that all run to their caps, 2560
-measured best on the corpus with CTranslate2 on 2 cores: 261 tok/s at 573 MB peak, against 163
-tok/s at 1,034 MB when 2048 source tokens alone were counted (``python bench/batch_budget.py``).
-The CTranslate2 engine counts less of the cap once outputs are seen to end (:func:`iter_batches`)."""
+Sized on opus-mt-it-en with every output running to its cap (the worst case): 300 MiB holds 25
+sentences of 30 tokens (about the 2,560 token positions that measured best there with
+CTranslate2 on 2 cores, 261 tok/s at 573 MB peak, against 163 tok/s at 1,034 MB when 2048
+source tokens alone were counted: ``python bench/batch_budget.py``). Counted in bytes, not
+positions, a smaller model's batches are larger by as much as its positions are lighter (a
+2-layer, 64-wide model's hold about 50 times as many sentences), and a batch shrinks for long
+sentences and grows when outputs are seen to end early (:func:`iter_batches`)."""
+
+
+@dataclass(frozen=True)
+class ModelShape:
+    """The sizes that set what decoding one position costs in memory."""
+
+    d_model: int
+    decoder_layers: int
+    vocab_size: int
+
+    @classmethod
+    def from_config(cls, config: Any) -> "ModelShape":
+        """From a MarianMT config (an object, or the dict of its ``config.json``)."""
+        get = config.get if isinstance(config, dict) else lambda key: getattr(config, key, None)
+        vocab = get("decoder_vocab_size") or get("vocab_size")
+        return cls(d_model=int(get("d_model")), decoder_layers=int(get("decoder_layers")), vocab_size=int(vocab))
+
+    def sentence_bytes(self, positions: int, beams: int) -> int:
+        """Decoding state of one sentence over ``positions`` (its source and its output so far):
+        per beam, every decoder layer's keys and values at every position, and the scores over
+        the vocabulary (logits and their log-softmax), in float32."""
+        return beams * 4 * (2 * self.decoder_layers * self.d_model * positions + 2 * self.vocab_size)
+
+
+OPUS_MT_SHAPE = ModelShape(d_model=512, decoder_layers=6, vocab_size=80379)
+"""opus-mt-it-en's: assumed for a CTranslate2 folder converted before it2en recorded the shape."""
 
 EOS_TOKEN = "</s>"
 SPECIAL_TOKENS = frozenset({"</s>", "<unk>", "<pad>"})
@@ -103,74 +130,75 @@ LENGTH_SLACK = 8
 the longest source's, so a short sentence batched with a long one could run (if it loops) to a
 cap far above its own, and every beam's key/value cache grows to that cap."""
 
-LENGTH_BANDS = (10, 28, 64, 136, 280, 512)
-"""Source lengths (``</s>`` included) are batched within bands ``(previous top, top]``; each
-top is 2 × the previous + 8, so any batch inside one band keeps :data:`LENGTH_SPREAD`."""
-
 MIN_OUTPUT_SHARE = 0.25
 """The least share of its cap an output is assumed to fill when a batch is sized (see
 :func:`iter_batches`)."""
 
 
-def length_band(length: int) -> int:
-    """The top of the band a source of ``length`` tokens falls in."""
-    return next((top for top in LENGTH_BANDS if length <= top), length)
+def length_groups(lengths: list[int]) -> dict[int, int]:
+    """Each source length of one call → the longest length of its group.
 
-
-def band_caps(lengths: list[int], cap: Callable[[int], int]) -> dict[int, int]:
-    """Each band's cap on new tokens in one call: the cap of the band's longest source.
-
-    A sentence's cap thus depends on the sentences translated with it, never on how they are
-    cut into batches: batches may grow or shrink (:func:`iter_batches`) and both engines still
-    give every sentence the same cap.
+    Groups are made longest first: a group takes every length down to the shortest that keeps
+    :data:`LENGTH_SPREAD` with its longest, and the next length starts the next group. They
+    depend on the call's lengths alone, so a sentence's cap (its group's longest's) depends on
+    the sentences translated with it, never on how they are cut into batches: batches may grow
+    or shrink (:func:`iter_batches`) and both engines still give every sentence the same cap.
+    Unlike fixed length bands, no group is cut at an arbitrary boundary: a lone long sentence
+    shares its batch with the sentences just shorter.
     """
-    longest: dict[int, int] = {}
-    for length in lengths:
-        band = length_band(length)
-        longest[band] = max(longest.get(band, 0), length)
-    return {band: cap(length) for band, length in longest.items()}
+    tops: dict[int, int] = {}
+    top = 0
+    for length in sorted(set(lengths), reverse=True):
+        if length * LENGTH_SPREAD + LENGTH_SLACK < top or not top:
+            top = length
+        tops[length] = top
+    return tops
 
 
 def iter_batches(
     lengths: list[int],
-    batch_tokens: int,
+    budget: int,
     cap: Callable[[int], int],
     output_share: Callable[[], float] = lambda: 1.0,
+    sentence_cost: Callable[[int], int] = lambda positions: positions,
 ) -> Iterator[tuple[list[int], int]]:
     """``(sentence indices, cap on new tokens)`` per batch, longest sources first.
 
-    A batch holds sentences of one length band (:data:`LENGTH_BANDS`), so its cap is the band's
-    (:func:`band_caps`), and costs ``len(batch) × (longest + share × cap)`` token positions,
-    at most ``batch_tokens`` (see :data:`DEFAULT_BATCH_TOKENS`). ``output_share()``, read before
-    each batch, is the share of its cap an output is expected to fill: 1 (every output runs to
-    its cap, the worst case) unless the engine has seen outputs end sooner; never below
+    A batch holds sentences of one length group (:func:`length_groups`), so its cap is the
+    group's longest source's, and costs ``len(batch) × sentence_cost(longest + share × cap)``,
+    at most ``budget``: token positions by default, bytes for the engines
+    (:meth:`ModelShape.sentence_bytes`, :data:`DEFAULT_BATCH_MEMORY`). ``output_share()``, read
+    before each batch, is the share of its cap an output is expected to fill: 1 (every output
+    runs to its cap, the worst case) unless the engine has seen outputs end sooner; never below
     :data:`MIN_OUTPUT_SHARE`. A sentence over the budget gets a batch of its own.
     """
-    caps = band_caps(lengths, cap)
+    tops = length_groups(lengths)
     order = sorted(range(len(lengths)), key=lambda i: (-lengths[i], i))
     position = 0
     while position < len(order):
         first = order[position]
-        band = length_band(lengths[first])
+        top = tops[lengths[first]]
+        group_cap = cap(top)
         share = min(1.0, max(MIN_OUTPUT_SHARE, output_share()))
-        cost = lengths[first] + math.ceil(share * caps[band])  # the first is the longest
-        size = max(1, batch_tokens // cost)
+        cost = sentence_cost(lengths[first] + math.ceil(share * group_cap))  # the first is the longest
+        size = max(1, budget // cost)
         batch = [first]
         position += 1
-        while position < len(order) and len(batch) < size and length_band(lengths[order[position]]) == band:
+        while position < len(order) and len(batch) < size and tops[lengths[order[position]]] == top:
             batch.append(order[position])
             position += 1
-        yield batch, caps[band]
+        yield batch, group_cap
 
 
-def plan_batches(lengths: list[int], batch_tokens: int, cap: Callable[[int], int]) -> list[list[int]]:
-    """The batches :func:`iter_batches` makes when every output is expected to run to its cap.
+def plan_batches(lengths: list[int], budget: int, cap: Callable[[int], int]) -> list[list[int]]:
+    """The batches :func:`iter_batches` makes, in token positions, when every output is expected
+    to run to its cap.
 
     Sentences are taken longest first (ties in input order), so each batch's first member is its
-    longest; a batch costs ``len(batch) × (longest + its band's cap)`` (see
-    :data:`DEFAULT_BATCH_TOKENS`), and its lengths stay within :data:`LENGTH_SPREAD`.
+    longest; a batch costs ``len(batch) × (longest + its group's cap)`` positions, and its
+    lengths stay within :data:`LENGTH_SPREAD`.
     """
-    return [batch for batch, _ in iter_batches(lengths, batch_tokens, cap)]
+    return [batch for batch, _ in iter_batches(lengths, budget, cap)]
 
 
 @contextlib.contextmanager
@@ -252,13 +280,14 @@ class TransformersTranslator:
         *,
         generation: GenerationSettings,
         device: str = "cpu",
-        batch_tokens: int = DEFAULT_BATCH_TOKENS,
+        batch_memory: int = DEFAULT_BATCH_MEMORY,
         quiet: bool = False,
     ) -> None:
+        """``batch_memory``: bytes of decoding state a batch may hold (see :func:`iter_batches`)."""
         self.model_dir = Path(model_dir)
         self.generation = generation
         self.device = device
-        self.batch_tokens = max(1, int(batch_tokens))
+        self.batch_memory = max(1, int(batch_memory))
         self.quiet = quiet
         check_model_folder(self.model_dir)
 
@@ -288,6 +317,7 @@ class TransformersTranslator:
         self._generation_config = self._model.generation_config
         self._max_source = generation.max_length
         self._beam_cache = beam_cache_factory()
+        self.shape = ModelShape.from_config(self._model.config)
         self.output_share = 1.0
         """The longest output of the last batch as a share of its cap: sizes the next batch."""
 
@@ -315,13 +345,16 @@ class TransformersTranslator:
             # generate keeps decoding (padding) the sentences that ended until the batch's last
             # one ends, so a batch's memory follows its longest output: the share of the cap that
             # output filled sizes the next batch, as in the CTranslate2 engine (iter_batches)
-            for batch, cap in iter_batches(lengths, self.batch_tokens, self.generation.max_new_tokens,
-                                           lambda: self.output_share):
+            for batch, cap in self._batches(lengths):
                 ids = self._generate_ids([encoded[i] for i in batch], no_repeat_ngram_size, cap)
                 self.output_share = max(len(row) for row in ids) / cap  # rows run to the last step
                 for index, text in zip(batch, self._decode(ids)):
                     results[index] = text
         return results
+
+    def _batches(self, lengths: list[int]) -> Iterator[tuple[list[int], int]]:
+        return iter_batches(lengths, self.batch_memory, self.generation.max_new_tokens, lambda: self.output_share,
+                            lambda positions: self.shape.sentence_bytes(positions, self.generation.beams))
 
     def translate_aligned(self, sentences: list[str], *, no_repeat_ngram_size: int = 0
                           ) -> list[tuple[str, list[tuple[int, int]]]]:
@@ -336,8 +369,7 @@ class TransformersTranslator:
             encoded = [self._encode(text) for text in sentences]
             results: list[tuple[str, list[tuple[int, int]]]] = [("", [])] * len(sentences)
             lengths = [len(ids) for ids in encoded]
-            for batch, cap in iter_batches(lengths, self.batch_tokens, self.generation.max_new_tokens,
-                                           lambda: self.output_share):
+            for batch, cap in self._batches(lengths):
                 rows = self._generate_ids_aligned([encoded[i] for i in batch], no_repeat_ngram_size, cap)
                 self.output_share = max(len(ids) for ids, _ in rows) / cap
                 for index, (ids, attention) in zip(batch, rows):

@@ -111,7 +111,9 @@ def english_form(span: str, after: str = "") -> str | None:
 # Values: the number_mismatch check
 # ---------------------------------------------------------------------------------------------
 
-_TOKEN = re.compile(r"(?<![\w.,/:])\d+(?:[.,]\d+)*(?![\w/:]|[.,]\d)")
+_TOKEN = re.compile(r"(?<![\w.,/:])\d+(?:[.,]\d+)*(?![\d_/:]|[.,]\d)")
+"""A number not inside a word, code, time or fraction; letters may follow it (a unit or an
+ordinal the model glues on: ``160km/h``, ``190th``, ``60ma``)."""
 _DECADE = re.compile(r"(?:^|(?<=\s))['’]\Z")
 _ENGLISH = re.compile(r"\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?")
 
