@@ -25,16 +25,17 @@ from it2en.errors import ModelUnavailableError, first_line
 from it2en.models import check_model_folder
 from it2en.generation import GenerationSettings
 
-DEFAULT_BATCH_MEMORY = 300 * 2**20
+DEFAULT_BATCH_MEMORY = 250 * 2**20
 """Bytes of decoding state a batch may hold, as :meth:`ModelShape.sentence_bytes` counts them.
 
-Sized on opus-mt-it-en with every output running to its cap (the worst case): 300 MiB holds 25
-sentences of 30 tokens (about the 2,560 token positions that measured best there with
-CTranslate2 on 2 cores, 261 tok/s at 573 MB peak, against 163 tok/s at 1,034 MB when 2048
-source tokens alone were counted: ``python bench/batch_budget.py``). Counted in bytes, not
-positions, a smaller model's batches are larger by as much as its positions are lighter (a
-2-layer, 64-wide model's hold about 50 times as many sentences), and a batch shrinks for long
-sentences and grows when outputs are seen to end early (:func:`iter_batches`)."""
+The count is relative (CTranslate2's real peak grows about twice as fast: buffers it does not
+count), so the budget is set by measurement: on opus-mt-it-en's shape with every output running
+to its cap (the never-ending benchmark model, the four corpus articles), 250 MiB peaks at 522 MB
+on a first pass and 300 MiB at 623 MB (``python bench/batch_budget.py``; goal < 700 MB). That is
+21 worst-case sentences of 30 tokens, 5 of 146. Counted in bytes, not positions, a smaller
+model's batches are larger by as much as its positions are lighter (a 2-layer, 64-wide model's
+hold about 50 times as many sentences), and a batch grows when outputs are seen to end early
+(:func:`iter_batches`)."""
 
 
 @dataclass(frozen=True)
