@@ -3,14 +3,17 @@
     python bench/first_sentence.py [--runs 9] [--model DIR]
 
 Scripts that call it2en once per file pay its fixed costs (Python start-up, imports, model
-load) every time. This runs, interleaved, whole processes on a one-sentence input
-(``Buongiorno a tutti.``): ``bench/minimal_ct2.py`` (sentence-splitter + one CTranslate2
+load) every time. This runs, interleaved, whole processes on a one-sentence input (by default
+a short sentence the memorising model learnt, so that both decode the answer a real model
+would give, of a natural length): ``bench/minimal_ct2.py`` (sentence-splitter + one CTranslate2
 ``translate_batch``) and ``it2en translate --backend ctranslate2 -q`` (the console script),
 plus ``python -c pass`` for scale, and prints the median wall and CPU time of each and it2en ÷
 minimal. On a busy machine a process waits for a CPU far longer than it computes: CPU time is
 then the steadier comparison of what each costs.
 The model is the memorising MarianMT of ``bench/realistic_models.py`` by default (its output
-ends), so both decode the same few tokens. it2en's modules are compiled to bytecode first, as
+ends), so both decode the same few tokens. To a sentence it never learnt (``--sentence
+"Buongiorno a tutti."``) it answers with noise, which it2en's checks flag and retry, as they
+would not a real model's answer. it2en's modules are compiled to bytecode first, as
 ``pip install`` does for an installed package (an editable checkout under
 ``PYTHONDONTWRITEBYTECODE=1`` would otherwise compile them again on every start: about 40 ms).
 """
@@ -29,7 +32,8 @@ sys.path.insert(0, str(BENCH))
 
 import speed  # noqa: E402  (the environment, process measurement)
 
-SENTENCE = "Buongiorno a tutti.\n"
+SENTENCE = "Allo scopo di indagare, è stata istituita un'inchiesta.\n"
+"""FLORES dev line 96 (memorised): 'An inquiry was established to investigate.'"""
 
 
 def main() -> None:
@@ -37,8 +41,7 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=9, help="runs of each command (median reported)")
     parser.add_argument("--model", default="memorising", help="a model name of bench/realistic_models.py")
     parser.add_argument("--sentence", default=SENTENCE.strip(),
-                        help="the input (default %(default)r; the memorising model's answer to it is three "
-                             "times too long, so it2en retries it, as it would not a real model's)")
+                        help="the input (default %(default)r, a sentence the memorising model learnt)")
     args = parser.parse_args()
     model_dir, ct2_dir = speed.prepare_model(args.model)
     compileall.compile_dir(str(BENCH.parent / "src" / "it2en"), quiet=1)

@@ -424,7 +424,7 @@ def render(model: str, table: dict, meta: dict) -> str:
     lines = [f"### Model `{model}`: {meta['inputs']}", "",
              "| system | wall s | speed ÷ baseline (same input, wall) | first pass ÷ baseline (decode s) | "
              "output tokens | tok/s | tok/s ÷ baseline | decode s | load s | "
-             "retries + rescues: share of decode s (sentences + pieces of first-pass sentences) | "
+             "retries + rescues: share of decode s (retried sentences + rescued pieces, of first-pass sentences) | "
              "peak RSS MB | CPU contention |",
              "|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|"]
     for system, row in table.items():

@@ -34,7 +34,7 @@ to its cap (the never-ending benchmark model, the four corpus articles), 250 MiB
 on a first pass and 300 MiB at 623 MB (``python bench/batch_budget.py``; goal < 700 MB). That is
 21 worst-case sentences of 30 tokens, 5 of 146. Counted in bytes, not positions, a smaller
 model's batches are larger by as much as its positions are lighter (a 2-layer, 64-wide model's
-hold about 50 times as many sentences), and a batch grows when outputs are seen to end early
+hold about 25 times as many sentences), and a batch grows when outputs are seen to end early
 (:func:`iter_batches`)."""
 
 
