@@ -150,7 +150,7 @@ def length_groups(lengths: list[int]) -> dict[int, int]:
     tops: dict[int, int] = {}
     top = 0
     for length in sorted(set(lengths), reverse=True):
-        if length * LENGTH_SPREAD + LENGTH_SLACK < top or not top:
+        if not top or length * LENGTH_SPREAD + LENGTH_SLACK < top:
             top = length
         tops[length] = top
     return tops
