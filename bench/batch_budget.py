@@ -48,24 +48,22 @@ def worker(ct2_dir: Path, model: str, rule: str, budget: int) -> dict:
     engine = CTranslate2Translator(ct2_dir, generation=generation, quiet=True, batch_memory=budget * 2**20)
     sentences = unique_sentences(model)
     sizes: list[int] = []
-    tokens = 0
-    original = engine._translate_tokens
+    submit = engine._submit
 
     def counted(sources, no_repeat_ngram_size=0, **kwargs):
-        nonlocal tokens
-        outputs = original(sources, no_repeat_ngram_size, **kwargs)
         sizes.append(len(sources))
-        tokens += sum(len(output) for output in outputs)
-        return outputs
+        return submit(sources, no_repeat_ngram_size, **kwargs)
 
+    engine._submit = counted
     start = time.perf_counter()
     if rule == "memory":  # it2en's engine as it runs: length groups, batches grown when outputs end
-        engine._translate_tokens = counted
-        engine.translate(sentences)
-    else:  # the rule before issue 4: sentences × longest source ≤ budget, the batch's own cap
+        outputs = engine._decode([engine._encode(text) for text in sentences], 0)
+    else:  # the rule before issue 4: sentences × longest source ≤ budget, the batch's own cap, one at a time
         encoded = [engine._encode(text) for text in sentences]
+        outputs = []
         for batch in plan_batches([len(e) for e in encoded], budget, lambda longest: 0):
-            counted([encoded[i] for i in batch])
+            outputs += engine._wait(counted([encoded[i] for i in batch]))
+    tokens = sum(len(tokens) for tokens, _ in outputs)
     decode_s = time.perf_counter() - start
     return {"rule": rule, "budget": budget, "batches": len(sizes), "largest": max(sizes),
             "tokens": tokens, "decode_s": decode_s,

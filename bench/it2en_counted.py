@@ -34,24 +34,33 @@ RESCUING = False
 """True while the pipeline's rescue runs: what the engine does then is counted as rescue."""
 
 
-def _add(tokens: int, sentences: int, retry: bool) -> None:
+def _add(tokens: int, sentences: int, retry: bool, batches: int = 1) -> None:
     kind = "rescue_" if RESCUING else "retry_" if retry else ""
     COUNTS[kind + "tokens"] += tokens
     COUNTS[kind + "sentences"] += sentences
-    COUNTS[kind + "batches"] += 1
+    COUNTS[kind + "batches"] += batches
 
 
 def _wrap_ct2() -> None:
-    original = ct2_engine.CTranslate2Translator._translate_tokens
+    """Tokens and sentences per decoding call (``_decode``), batches as they are submitted
+    (several may decode at once)."""
+    decode, submit = ct2_engine.CTranslate2Translator._decode, ct2_engine.CTranslate2Translator._submit
     special = ct2_engine.SPECIAL_TOKENS
 
-    @functools.wraps(original)
-    def counted(self, sources, no_repeat_ngram_size=0, **kwargs):
-        results = original(self, sources, no_repeat_ngram_size, **kwargs)
-        _add(sum(sum(t not in special for t in hyp) for hyp in results), len(sources), no_repeat_ngram_size > 0)
+    @functools.wraps(decode)
+    def counted(self, encoded, no_repeat_ngram_size, **kwargs):
+        results = decode(self, encoded, no_repeat_ngram_size, **kwargs)
+        _add(sum(sum(t not in special for t in tokens) for tokens, _ in results), len(encoded),
+             no_repeat_ngram_size > 0, batches=0)
         return results
 
-    ct2_engine.CTranslate2Translator._translate_tokens = counted
+    @functools.wraps(submit)
+    def submitted(self, sources, no_repeat_ngram_size=0, **kwargs):
+        _add(0, 0, no_repeat_ngram_size > 0)
+        return submit(self, sources, no_repeat_ngram_size, **kwargs)
+
+    ct2_engine.CTranslate2Translator._decode = counted
+    ct2_engine.CTranslate2Translator._submit = submitted
 
 
 def _wrap_hf() -> None:

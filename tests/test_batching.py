@@ -100,38 +100,59 @@ def test_engines_give_a_sentence_the_same_cap_whatever_their_batches(tiny_model_
 
 
 class _EndingTranslator:
-    """Stands in for ctranslate2.Translator: every output ends after ``length`` tokens."""
+    """Stands in for ctranslate2.Translator: every output ends after ``length`` tokens; results
+    come back when asked for (``asynchronous=True``), and the most batches pending at once is kept."""
 
     def __init__(self, length: int) -> None:
-        self.length, self.calls = length, []
+        self.length, self.calls, self.pending, self.most_pending = length, [], 0, 0
 
-    def translate_batch(self, sources, *, max_decoding_length, **options):
+    def translate_batch(self, sources, *, max_decoding_length, asynchronous=False, **options):
+        assert asynchronous
         self.calls.append((len(sources), max_decoding_length))
+        self.pending += 1
+        self.most_pending = max(self.most_pending, self.pending)
         hypothesis = ["▁x"] * min(self.length, max_decoding_length)
-        return [SimpleNamespace(hypotheses=[hypothesis]) for _ in sources]
+        results = [SimpleNamespace(hypotheses=[hypothesis], attention=[]) for _ in sources]
+        return [_Pending(self, result, last=i == len(results) - 1) for i, result in enumerate(results)]
+
+
+class _Pending:
+    def __init__(self, translator: _EndingTranslator, result, last: bool) -> None:
+        self.translator, self.value, self.last = translator, result, last
+
+    def result(self):
+        if self.last:
+            self.translator.pending -= 1
+        return self.value
 
 
 def test_ctranslate2_batches_grow_after_outputs_end_and_shrink_back_when_they_run_to_the_cap(
     tiny_ct2_dir: Path, tiny_batch_memory
 ) -> None:
+    """Two batches decode at once, each sized for half the budget: the first two for the worst
+    case, the next from what came back."""
     beams = GenerationSettings().beams
     cost = lambda positions: tiny_batch_memory(positions, beams)  # noqa: E731
     budget = cost(2560)
     engine = CTranslate2Translator(tiny_ct2_dir, generation=GenerationSettings(), quiet=True, batch_memory=budget)
+    engine.workers = 2
+    share = budget // 2  # each batch in flight gets its half
     sentence = "Il sindaco ha detto che la strada sarà riaperta domani mattina."
     length = engine.count_tokens(sentence)
     engine._translator = short = _EndingTranslator(2)
-    engine.translate([sentence] * 200)
+    assert engine.translate([sentence] * 200) == [engine._detokenize(["▁x"] * 2)] * 200
+    assert short.most_pending == 2
     sizes = [size for size, _ in short.calls]
     steps = {steps for _, steps in short.calls}
     assert steps == {CAP(length) - 1}  # the cap never changes with the batch size
-    assert sizes[0] == budget // cost(length + CAP(length))  # the first batch: sized for the worst case
-    assert sizes[1] == budget // cost(length + math.ceil(MIN_OUTPUT_SHARE * CAP(length))) > sizes[0]
+    worst = share // cost(length + CAP(length))
+    assert sizes[0] == sizes[1] == worst  # planned before any output came back
+    assert sizes[2] == share // cost(length + math.ceil(MIN_OUTPUT_SHARE * CAP(length))) > worst
     assert sum(sizes) == 200
     engine._translator = looping = _EndingTranslator(10_000)  # now every output runs to its cap
     engine.translate([sentence] * 200)
     sizes = [size for size, _ in looping.calls]
-    assert sizes[0] > sizes[1] == budget // cost(length + CAP(length))  # back to the worst-case size
+    assert sizes[0] > sizes[2] == worst  # back to the worst-case size once a batch ran to its cap
 
 
 def test_transformers_batches_grow_after_outputs_end_and_shrink_back_too(tiny_model_dir: Path,

@@ -11,6 +11,7 @@ tokens dropped and ``target.spm`` to detokenise.
 
 from __future__ import annotations
 
+import collections
 import dataclasses
 import json
 import os
@@ -113,6 +114,14 @@ def _sidecar(model_dir: Path, quantization: str) -> dict:
     }
 
 
+PARALLEL_BATCHES = 2
+"""Batches decoded at once on CPU, each by its own CTranslate2 worker with its share of the
+cores (the workers share the weights; each batch gets its share of the memory budget). On 2
+shared cores, two one-thread workers decoded the calibrated benchmark's 34 sentences in 5.8–6.2 s
+where one two-thread worker took 10.0–11.4 s: a decoding step's small matrix products gain
+little from a second thread and lose much waiting for it. Measured on 2 cores only."""
+
+
 class RuntimeUnavailableError(ModelUnavailableError):
     """The converted model is fine, but CTranslate2 cannot run on the chosen device."""
 
@@ -159,13 +168,14 @@ class CTranslate2Translator:
                 sidecar = json.loads((self.ct2_dir / SIDECAR).read_text(encoding="utf-8"))
                 self._source_spm = sentencepiece.SentencePieceProcessor(model_file=str(self.ct2_dir / "source.spm"))
                 self._target_spm = sentencepiece.SentencePieceProcessor(model_file=str(self.ct2_dir / "target.spm"))
+                cores = available_cores()
+                self.workers = min(cores, PARALLEL_BATCHES) if device == "cpu" else 1
                 self._translator = ctranslate2.Translator(
                     str(self.ct2_dir),
                     device=device,
                     compute_type=compute_type,
-                    # One batch per call: parallelism goes inside the batch.
-                    inter_threads=1,
-                    intra_threads=available_cores() if device == "cpu" else 0,
+                    inter_threads=self.workers,  # the workers share the weights
+                    intra_threads=max(1, cores // self.workers) if device == "cpu" else 0,
                 )
             except Exception as exc:  # noqa: BLE001 - any loading failure means a broken folder
                 raise ModelUnavailableError(
@@ -261,42 +271,52 @@ class CTranslate2Translator:
     def _decode(self, encoded: list[list[str]], no_repeat_ngram_size: int, *, aligned: bool = False
                 ) -> list[tuple[list[str], list[list[float]] | None]]:
         """Target tokens per tokenised source, in input order, with the attention rows when
-        ``aligned`` (else None); ``output_share`` follows every batch."""
+        ``aligned`` (else None).
+
+        Up to ``workers`` batches decode at once, each sized for its share of the memory budget;
+        the next batch is planned when a worker frees, so ``output_share`` follows every batch
+        that has come back.
+        """
         outputs: list = [None] * len(encoded)
         with library_output(self.quiet):
             lengths = [len(tokens) for tokens in encoded]
-            batches = iter_batches(lengths, self.batch_memory, self.generation.max_new_tokens,
+            batches = iter_batches(lengths, self.batch_memory // self.workers, self.generation.max_new_tokens,
                                    lambda: self.output_share,
                                    lambda positions: self.shape.sentence_bytes(positions, self.generation.beams))
-            for batch, cap in batches:
-                sources = [encoded[i] for i in batch]
-                if aligned:
-                    decoded = self._translate_tokens_aligned(sources, no_repeat_ngram_size, cap=cap)
-                else:
-                    decoded = [(tokens, None) for tokens in self._translate_tokens(sources, no_repeat_ngram_size, cap=cap)]
-                # +1: the </s> step, which the cap counts and the output does not show
-                self.output_share = max(len(tokens) + 1 for tokens, _ in decoded) / cap
-                for index, output in zip(batch, decoded):
-                    outputs[index] = output
+            running: collections.deque = collections.deque()
+            for batch, cap in batches:  # planned lazily: each plan reads the latest output_share
+                running.append((batch, cap, self._submit([encoded[i] for i in batch], no_repeat_ngram_size,
+                                                         cap=cap, aligned=aligned)))
+                if len(running) >= self.workers:
+                    self._collect(*running.popleft(), outputs)
+            while running:
+                self._collect(*running.popleft(), outputs)
         return outputs
 
-    def _translate_tokens(
-        self, sources: list[list[str]], no_repeat_ngram_size: int = 0, *, cap: int | None = None
-    ) -> list[list[str]]:
-        """Target tokens for one batch of tokenised sources (``</s>`` not included).
+    def _collect(self, batch: list[int], cap: int, submitted: list, outputs: list) -> None:
+        """Wait for a submitted batch, put its outputs in place and update ``output_share``."""
+        decoded = self._wait(submitted)
+        # +1: the </s> step, which the cap counts and the output does not show
+        self.output_share = max(len(tokens) + 1 for tokens, _ in decoded) / cap
+        for index, output in zip(batch, decoded):
+            outputs[index] = output
+
+    def _submit(self, sources: list[list[str]], no_repeat_ngram_size: int = 0, *, cap: int | None = None,
+                aligned: bool = False) -> list:
+        """Start decoding one batch on a free worker; CTranslate2's pending results.
 
         ``cap``: new tokens allowed, ``</s>`` included (default: the longest source's).
         """
-        results = self._translator.translate_batch(sources, **self._decoding(sources, no_repeat_ngram_size, cap))
-        return [result.hypotheses[0] for result in results]
+        return self._translator.translate_batch(
+            sources, **self._decoding(sources, no_repeat_ngram_size, cap), return_attention=aligned,
+            asynchronous=True)
 
-    def _translate_tokens_aligned(
-        self, sources: list[list[str]], no_repeat_ngram_size: int = 0, *, cap: int | None = None
-    ) -> list[tuple[list[str], list[list[float]]]]:
-        """:meth:`_translate_tokens` with each hypothesis' attention rows (one per token)."""
-        results = self._translator.translate_batch(
-            sources, **self._decoding(sources, no_repeat_ngram_size, cap), return_attention=True)
-        return [(result.hypotheses[0], result.attention[0]) for result in results]
+    @staticmethod
+    def _wait(submitted: list) -> list[tuple[list[str], list[list[float]] | None]]:
+        """A submitted batch's target tokens (``</s>`` not included), each with its attention
+        rows (one per token) when they were asked for, else None."""
+        results = [pending.result() for pending in submitted]
+        return [(result.hypotheses[0], result.attention[0] if result.attention else None) for result in results]
 
     def _decoding(self, sources: list[list[str]], no_repeat_ngram_size: int, cap: int | None) -> dict:
         """``translate_batch`` options for one batch: both paths decode alike."""
