@@ -31,8 +31,9 @@ DEFAULT_BATCH_MEMORY = 250 * 2**20
 The count is relative (CTranslate2's real peak grows about twice as fast: buffers it does not
 count), so the budget is set by measurement: on opus-mt-it-en's shape with every output running
 to its cap (the never-ending benchmark model, the four corpus articles), 250 MiB peaks at 522 MB
-on a first pass and 300 MiB at 623 MB (``python bench/batch_budget.py``; goal < 700 MB). That is
-21 worst-case sentences of 30 tokens, 5 of 146. Counted in bytes, not positions, a smaller
+on a first pass and 300 MiB at 623 MB (``python bench/batch_budget.py``, one worker; goal < 700
+MB), and a whole ``it2en translate`` run at 545 MB with the CTranslate2 engine's two batches at
+once, each with half. That is 21 worst-case sentences of 30 tokens, 5 of 146, in one batch. Counted in bytes, not positions, a smaller
 model's batches are larger by as much as its positions are lighter (a 2-layer, 64-wide model's
 hold about 25 times as many sentences), and a batch grows when outputs are seen to end early
 (:func:`iter_batches`)."""
