@@ -183,3 +183,16 @@ def test_transformers_batches_grow_after_outputs_end_and_shrink_back_too(tiny_mo
     engine.translate([sentence] * 200)
     sizes = [size for size, _ in calls]
     assert sizes[0] > sizes[1] == budget // cost(length + CAP(length))  # back to the worst-case size
+
+
+@pytest.mark.parametrize("cores, workers", [(1, 1), (2, 2), (8, 2)])
+def test_ctranslate2_on_cpu_decodes_up_to_two_batches_at_once_with_the_cores_shared(
+    tiny_ct2_dir: Path, monkeypatch: pytest.MonkeyPatch, cores: int, workers: int
+) -> None:
+    """One CTranslate2 worker per batch in flight, sharing the weights; $IT2EN_THREADS (a corpus
+    worker's share of the machine) caps the cores, so a one-core worker decodes one batch."""
+    monkeypatch.setattr("it2en.engines.ctranslate2.available_cores", lambda: cores)
+    engine = CTranslate2Translator(tiny_ct2_dir, generation=GenerationSettings(), quiet=True)
+    assert engine.workers == engine._translator.num_translators == workers
+    sentences = ["Il sindaco ha parlato.", "La strada è chiusa da ieri sera.", "Piove."] * 5
+    assert engine.translate(sentences) == engine.translate(sentences[::-1])[::-1]  # order kept
