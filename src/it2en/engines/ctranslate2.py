@@ -92,25 +92,24 @@ def convert_to_ctranslate2(
 
 def _sidecar(model_dir: Path, quantization: str) -> dict:
     """Facts from the Hugging Face folder that CTranslate2's own config does not keep."""
-    forced_eos = True  # every opus-mt generation config forces </s> at the cap
-    shape = None
-    try:
-        shape = ModelShape.from_config(json.loads((model_dir / "config.json").read_text(encoding="utf-8")))
-    except (OSError, ValueError, TypeError):
-        pass  # batches are then sized as for opus-mt-it-en
+    configs = {}
     for name in ("generation_config.json", "config.json"):
         try:
-            data = json.loads((model_dir / name).read_text(encoding="utf-8"))
+            configs[name] = json.loads((model_dir / name).read_text(encoding="utf-8"))
         except (OSError, ValueError):
-            continue
-        if "forced_eos_token_id" in data:
-            forced_eos = data["forced_eos_token_id"] is not None
-            break
+            configs[name] = {}
+    # every opus-mt generation config forces </s> at the cap
+    forced_eos = next((data["forced_eos_token_id"] is not None for data in configs.values()
+                       if isinstance(data, dict) and "forced_eos_token_id" in data), True)
+    try:
+        shape = dataclasses.asdict(ModelShape.from_config(configs["config.json"]))
+    except (TypeError, ValueError):
+        shape = None  # batches are then sized as for opus-mt-it-en
     return {
         "source_lang": read_source_lang(model_dir),
         "forced_eos": forced_eos,
         "quantization": quantization,
-        "shape": None if shape is None else dataclasses.asdict(shape),
+        "shape": shape,
     }
 
 
