@@ -98,6 +98,9 @@ class Segment:
     origin: str | None = None
     """Where the target came from: ``model``, ``memory`` (a remembered model answer) or ``human``
     (a translation imported into the memory); None while untranslated or kept as it is."""
+    confidence: float | None = None
+    """The model's confidence in ``target``, 0–1 (its length-normalised log-probability, mapped);
+    1 for a human translation; None while untranslated or kept as it is."""
 
     @property
     def marked_source(self) -> str:
@@ -112,6 +115,18 @@ class Segment:
         if self.target is None or self.target == self.source:
             return self.marked_source
         return apply_markup(self.target, self.markup, target=True) if self.markup else self.target
+
+
+DEFAULT_REVIEW_BELOW = 0.5
+"""A translated segment less confident than this needs review (``--review-below``)."""
+
+
+def needs_review(segment: Segment, below: float = DEFAULT_REVIEW_BELOW) -> bool:
+    """Whether a person should read this segment first: it carries a flag, or the model was less
+    confident than ``below``."""
+    if segment.flags:
+        return True
+    return segment.target is not None and segment.confidence is not None and segment.confidence < below
 
 
 @dataclass
