@@ -18,6 +18,9 @@ import pytest  # noqa: E402
 
 from marian_factory import build_random_marian, corpus_dir  # noqa: E402
 
+PROJECT_ROOT = Path(__file__).resolve().parents[1]
+"""The checkout: pyproject.toml, README.md, docs/, src/."""
+
 # ----------------------------------------------------------------------------- the shared corpus
 
 CORPUS = corpus_dir()

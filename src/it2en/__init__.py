@@ -5,8 +5,23 @@
 
 from __future__ import annotations
 
-__version__ = "0.1.0"
-__all__ = ["ArticleTranslator", "__version__"]
+__version__ = "0.2.0"
+__all__ = ["ArticleTranslator", "__version__", "versions"]
+
+ENGINES = ("torch", "transformers", "ctranslate2")
+
+
+def versions() -> dict[str, str]:
+    """it2en's version and its engines' (from their installed metadata: nothing is imported)."""
+    from importlib import metadata
+
+    found = {"it2en": __version__}
+    for name in ENGINES:
+        try:
+            found[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            found[name] = "not installed"
+    return found
 
 
 def __getattr__(name: str):

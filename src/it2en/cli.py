@@ -19,7 +19,7 @@ from typing import Optional
 
 import typer
 
-from it2en import batch, models, writing
+from it2en import batch, models, versions, writing
 from it2en.errors import ExitCode, It2enError, ModelUnavailableError, UsageError
 
 EXAMPLES = """
@@ -48,13 +48,29 @@ Examples:
 
 app = typer.Typer(
     name="it2en",
-    help="Translate Italian articles into English, keeping headline, paragraphs, quotes and lists in place.",
     no_args_is_help=True,
-    add_completion=False,
     pretty_exceptions_enable=False,
     rich_markup_mode=None,
     context_settings={"help_option_names": ["-h", "--help"]},
 )
+
+
+def _print_versions(value: bool) -> None:
+    if value:
+        typer.echo("\n".join(f"{name} {version}" for name, version in versions().items()))
+        raise typer.Exit()
+
+
+@app.callback()
+def root(
+    version: bool = typer.Option(False, "--version", callback=_print_versions, is_eager=True,
+                                 help="Print it2en's version and those of its engines (torch, transformers, "
+                                      "ctranslate2), then exit."),
+) -> None:
+    """Translate Italian articles into English, keeping headline, paragraphs, quotes and lists in place.
+
+    Shell completion: it2en --install-completion (bash, zsh, fish, PowerShell), then open a new shell.
+    """
 
 
 class Format(str, Enum):
