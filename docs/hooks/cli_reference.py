@@ -12,7 +12,7 @@ from pathlib import Path
 
 MARKER = "<!-- it2en-cli-reference -->"
 SOURCE = Path(__file__).resolve().parents[2] / "src"
-WIDTH = "100"
+WIDTH = "80"  # the same page whatever the terminal of whoever builds the site
 
 
 def _commands(command, path: tuple[str, ...]):
