@@ -190,6 +190,22 @@ def test_stray_table_translates_exactly_as_its_tied_twin(
     assert outputs["untied"] != outputs["opus-mt-it-en"]  # the output table matters: the check can fail
 
 
+def test_a_stray_table_never_stands_for_an_absent_shared_one(tmp_path: Path) -> None:
+    """tc-big's layout without ``model.shared.weight``: transformers fills the shared table
+    from the stray ``lm_head.weight``; the embeddings the file holds are the table."""
+    import torch
+
+    folder = tmp_path / "tc-big-without-shared"
+    shutil.copytree(HUB_LAYOUTS / "tc-big", folder)
+    tensors = file_tensors(folder)
+    del tensors["model.shared.weight"]
+    torch.save(tensors, folder / "pytorch_model.bin")
+    loaded = load_marian(folder)
+    assert loaded.replaced == ("lm_head.weight",)
+    _, _, inputs = teacher_forced(folder)
+    assert logits(loaded.model, inputs).equal(logits(load_marian(HUB_LAYOUTS / "opus-mt-it-en").model, inputs))
+
+
 # ----------------------------------------------------------------------------- refusals
 
 

@@ -94,7 +94,7 @@ def load_marian(model_dir: Path, *, dtype: Any = None) -> LoadedMarian:
             "Download it again with `it2en download`."
         ) from exc
     missing = set(info.get("missing_keys", ())) - COMPUTED_TENSORS
-    replaced = _apply_ties(model, config_ties(model.config), missing)
+    replaced = _apply_ties(model, config_ties(model.config), missing, stored_names(model_dir))
     unexpected = sorted(set(info.get("unexpected_keys", ())))
     mismatched = sorted(str(entry[0]) if isinstance(entry, tuple) else str(entry)
                         for entry in info.get("mismatched_keys", ()))
@@ -113,25 +113,61 @@ def load_marian(model_dir: Path, *, dtype: Any = None) -> LoadedMarian:
     return LoadedMarian(model.eval(), tuple(replaced))
 
 
-def _apply_ties(model: Any, ties: dict[str, str], missing: set[str]) -> list[str]:
+def _apply_ties(model: Any, ties: dict[str, str], missing: set[str], stored: set[str] | None) -> list[str]:
     """Make each tied tensor the very table it is tied to; return those whose own values
-    (present in the file, and different) were dropped. ``missing`` loses what the ties fill.
+    (stored in the file, and different) were dropped. ``missing`` loses what the ties fill.
 
-    A table the file holds only under a tied name (its source absent) fills the source."""
+    ``stored``: the names the file holds (None: unknown, then all but ``missing``). A table
+    the file holds only under a tied name (its source absent) fills the source: the pairs run
+    with the output layer last, so a stray output table never stands for the embeddings (and
+    transformers' own choice, made when it loaded, is undone where it picked that one).
+    """
+    held = set(stored) if stored is not None else {name for name, _ in model.named_parameters(
+        remove_duplicate=False)} - missing
     replaced = []
     for target, source in ties.items():
-        if source in missing and target not in missing:
+        if source not in held and target in held:
             target, source = source, target
         table = model.get_parameter(source)
         own = model.get_parameter(target)
-        if own is table:
-            continue
-        if target not in missing and not _equal(own, table):
-            replaced.append(target)
-        parent, _, name = target.rpartition(".")
-        setattr(model.get_submodule(parent), name, table)
+        if own is not table:
+            if target in held and not _equal(own, table):
+                replaced.append(target)
+            parent, _, name = target.rpartition(".")
+            setattr(model.get_submodule(parent), name, table)
+        held.add(target)
         missing.discard(target)
     return replaced
+
+
+STORED_ORDER = ("model.safetensors", "model.safetensors.index.json", "pytorch_model.bin",
+                "pytorch_model.bin.index.json")
+"""The weights files transformers loads from a folder, in the order it prefers them."""
+
+
+def stored_names(model_dir: Path) -> set[str] | None:
+    """The tensor names held by the weights file transformers loads from ``model_dir``
+    (None when there is none it2en can read without loading the weights)."""
+    import json
+
+    for name in STORED_ORDER:
+        path = Path(model_dir) / name
+        if not path.is_file():
+            continue
+        try:
+            if name.endswith(".index.json"):
+                return set(json.loads(path.read_text(encoding="utf-8"))["weight_map"])
+            if name.endswith(".safetensors"):
+                from safetensors import safe_open
+
+                with safe_open(str(path), "pt") as weights:
+                    return set(weights.keys())
+            import torch
+
+            return set(torch.load(path, map_location="meta", weights_only=True))
+        except Exception:  # noqa: BLE001 - unreadable here: transformers' report decides alone
+            return None
+    return None
 
 
 def _equal(first: Any, second: Any) -> bool:
