@@ -209,9 +209,10 @@ def test_a_stray_table_never_stands_for_an_absent_shared_one(tmp_path: Path) -> 
 # ----------------------------------------------------------------------------- refusals
 
 
-def broken_copy(tmp_path: Path, *, drop: str | None = None, add: str | None = None, untie: bool = False) -> Path:
+def broken_copy(tmp_path: Path, *, drop: str | None = None, add: str | None = None, shrink: str | None = None,
+                untie: bool = False) -> Path:
     """opus-mt-it-en's ``pytorch_model.bin`` layout without the tensor ``drop``, with an extra
-    tensor ``add``, or (``untie``) with a config that unties the tables."""
+    tensor ``add``, with ``shrink`` one row short, or (``untie``) with a config that unties the tables."""
     import torch
 
     folder = layout("opus-mt-it-en.bin", tmp_path)
@@ -220,6 +221,8 @@ def broken_copy(tmp_path: Path, *, drop: str | None = None, add: str | None = No
         del tensors[drop]
     if add:
         tensors[add] = torch.zeros(4)
+    if shrink:
+        tensors[shrink] = tensors[shrink][:-1].clone()
     torch.save(tensors, folder / "pytorch_model.bin")
     if untie:
         config = json.loads((folder / "config.json").read_text(encoding="utf-8"))
@@ -232,6 +235,7 @@ def broken_copy(tmp_path: Path, *, drop: str | None = None, add: str | None = No
     (dict(drop="final_logits_bias"), "final_logits_bias"),
     (dict(drop="lm_head.weight", untie=True), "lm_head.weight"),
     (dict(add="model.decoder.extra_adapter.weight"), "model.decoder.extra_adapter.weight"),
+    (dict(shrink="model.encoder.layers.0.fc1.weight"), "model.encoder.layers.0.fc1.weight"),
 ])
 def test_incomplete_or_foreign_checkpoint_is_refused_by_both_engines(change: dict, named: str, tmp_path: Path) -> None:
     folder = broken_copy(tmp_path, **change)

@@ -87,7 +87,7 @@ def load_marian(model_dir: Path, *, dtype: Any = None) -> LoadedMarian:
     model_dir = Path(model_dir)
     try:
         model, info = _reporting_marian_class().from_pretrained(
-            model_dir, dtype=dtype or torch.float32, output_loading_info=True)
+            model_dir, dtype=dtype or torch.float32, output_loading_info=True, ignore_mismatched_sizes=True)
     except Exception as exc:  # noqa: BLE001 - any loading failure means a broken folder
         raise ModelUnavailableError(
             f"The model in {model_dir} cannot be loaded ({type(exc).__name__}: {first_line(exc)}). "
@@ -101,7 +101,8 @@ def load_marian(model_dir: Path, *, dtype: Any = None) -> LoadedMarian:
     problems = [
         f"it lacks {_names(sorted(missing))}, which would be left random" if missing else "",
         f"it holds {_names(unexpected)}, which the model does not expect" if unexpected else "",
-        f"{_names(mismatched)} do not have the shape the config gives" if mismatched else "",
+        f"its {_names(mismatched)} {'has' if len(mismatched) == 1 else 'have'} another shape than the config gives"
+        if mismatched else "",
     ]
     problems = [problem for problem in problems if problem]
     if problems:
