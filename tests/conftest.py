@@ -36,6 +36,9 @@ ARTICLES = sorted((CORPUS / "articles").glob("*.txt")) + [SEED]
 MARKDOWN_SOURCES = sorted((CORPUS / "articles" / "src").glob("*.md"))
 """The original Markdown (Jekyll) sources of three of the articles."""
 FLORES = CORPUS / "flores200"
+HUB_LAYOUTS = Path(__file__).resolve().parent / "fixtures" / "hub_layouts"
+"""Tiny checkpoints laid out as the hub's files are (written by ``fixtures/make_hub_layouts.py``):
+``opus-mt-it-en``, ``tc-big`` (its tied twin with a stray ``lm_head.weight``), ``untied``."""
 
 # ----------------------------------------------------------------------------- isolation
 

@@ -57,6 +57,11 @@ class ModelUnavailableError(It2enError):
     exit_code = ExitCode.UNAVAILABLE
 
 
+class CheckpointRefusedError(ModelUnavailableError):
+    """A checkpoint that does not fit its config (a tensor missing, unexpected or misshapen):
+    every engine refuses it, so there is nothing to fall back to."""
+
+
 class OutputCreateError(It2enError):
     exit_code = ExitCode.CANT_CREATE
 

@@ -32,6 +32,7 @@ from it2en.engines.transformers import (
     read_source_lang,
     source_normalizer,
 )
+from it2en.checkpoints import load_marian
 from it2en.errors import ModelUnavailableError, first_line
 from it2en.models import check_model_folder
 from it2en.generation import GenerationSettings
@@ -40,6 +41,9 @@ COPIED_FILES = ("source.spm", "target.spm", "tokenizer_config.json")
 SIDECAR = "it2en-ct2.json"
 """What the converted folder needs to decode like the reference engine."""
 REQUIRED_FILES = ("model.bin", "config.json", "source.spm", "target.spm", SIDECAR)
+LOADING_RULES = 1
+"""Recorded in the sidecar: the version of :func:`it2en.checkpoints.load_marian`'s rules the copy
+was converted under (1: the config's ties applied, incomplete checkpoints refused)."""
 
 
 def is_converted(ct2_dir: Path) -> bool:
@@ -66,10 +70,9 @@ def convert_to_ctranslate2(
             from it2en.engines.transformers import silence_hf_libraries
 
             silence_hf_libraries()
-            from ctranslate2.converters import TransformersConverter
-
+            loaded = load_marian(model_dir)
             copy_files = [name for name in COPIED_FILES if (model_dir / name).is_file()]
-            converter = TransformersConverter(str(model_dir), copy_files=copy_files)
+            converter = _converter_of(loaded.model, model_dir, copy_files)
             try:
                 converter.convert(str(tmp), quantization=quantization, force=True)
             except Exception as exc:  # noqa: BLE001 - any failure here means an unusable model
@@ -88,6 +91,30 @@ def convert_to_ctranslate2(
         if tmp.exists():
             shutil.rmtree(tmp, ignore_errors=True)
     return out_dir
+
+
+def _converter_of(model, model_dir: Path, copy_files: list[str]):
+    """CTranslate2's converter for ``model``, already loaded (and fixed) by :func:`load_marian`:
+    the converter would otherwise load the folder again, with transformers' own rules."""
+    from ctranslate2.converters import TransformersConverter
+
+    class LoadedModelConverter(TransformersConverter):
+        def load_model(self, model_class, model_name_or_path, **kwargs):
+            return model
+
+    return LoadedModelConverter(str(model_dir), copy_files=copy_files)
+
+
+def is_current(ct2_dir: Path) -> bool:
+    """Whether ``ct2_dir`` is complete and was converted from a model loaded by this it2en's
+    rules (:data:`LOADING_RULES`): an older copy may hold a stray output table."""
+    if not is_converted(ct2_dir):
+        return False
+    try:
+        sidecar = json.loads((Path(ct2_dir) / SIDECAR).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return False
+    return isinstance(sidecar, dict) and sidecar.get("loading_rules") == LOADING_RULES
 
 
 def _sidecar(model_dir: Path, quantization: str) -> dict:
@@ -110,6 +137,7 @@ def _sidecar(model_dir: Path, quantization: str) -> dict:
         "forced_eos": forced_eos,
         "quantization": quantization,
         "shape": shape,
+        "loading_rules": LOADING_RULES,
     }
 
 

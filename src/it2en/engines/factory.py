@@ -15,7 +15,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from it2en.engines import Translator
-from it2en.errors import ModelUnavailableError, UsageError
+from it2en.errors import CheckpointRefusedError, ModelUnavailableError, UsageError
 from it2en.generation import GenerationSettings
 from it2en.models import check_model_folder
 
@@ -105,6 +105,8 @@ def create_translator(
                 return _create_ctranslate2(
                     model_dir, device, generation, ct2_cache_key, quiet, notify, extra
                 )
+            except CheckpointRefusedError:
+                raise  # the transformers engine would refuse it too
             except (ModelUnavailableError, UsageError) as exc:
                 if backend == "ctranslate2":
                     raise
@@ -131,12 +133,12 @@ def ensure_ct2_copy(
     model_dir: Path, key: str, *, quiet: bool = False, notify: Callable[[str], None] = lambda message: None
 ) -> Path:
     """The model's CTranslate2 copy in the cache, converted now if it is not there yet."""
-    from it2en.engines.ctranslate2 import convert_to_ctranslate2, is_converted
+    from it2en.engines.ctranslate2 import convert_to_ctranslate2, is_current
 
     ct2_dir = ct2_cache_dir(key)
-    if not is_converted(ct2_dir):
+    if not is_current(ct2_dir):
         notify(f"Preparing the fast engine (one-time conversion into {ct2_dir})…")
-        if ct2_dir.exists():  # left by an older it2en or damaged: start again
+        if ct2_dir.exists():  # converted by an older it2en, or damaged: start again
             shutil.rmtree(ct2_dir, ignore_errors=True)
         convert_to_ctranslate2(model_dir, ct2_dir, quantization=CT2_QUANTIZATION, quiet=quiet)
     return ct2_dir

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from it2en.checkpoints import load_marian
 from it2en.errors import ModelUnavailableError, first_line
 from it2en.models import check_model_folder
 from it2en.generation import GenerationSettings
@@ -297,20 +298,19 @@ class TransformersTranslator:
             import torch
 
             silence_hf_libraries()
-            from transformers import MarianMTModel, MarianTokenizer
+            from transformers import MarianTokenizer
 
             if device == "cpu":
                 torch.set_num_threads(available_cores())
             dtype = torch.float16 if device.startswith("cuda") else torch.float32
             try:
                 self._tokenizer = MarianTokenizer.from_pretrained(self.model_dir)
-                model = MarianMTModel.from_pretrained(self.model_dir, dtype=dtype)
             except Exception as exc:  # noqa: BLE001 - any loading failure means a broken folder
                 raise ModelUnavailableError(
-                    f"The model in {self.model_dir} cannot be loaded ({type(exc).__name__}: "
-                    f"{first_line(exc)}). Download it again with `it2en download`."
+                    f"The tokenizer in {self.model_dir} cannot be loaded ({type(exc).__name__}: "
+                    f"{first_line(exc)}). Download the model again with `it2en download`."
                 ) from exc
-            self._model = model.to(device).eval()
+            self._model = load_marian(self.model_dir, dtype=dtype).model.to(device)
 
         self._torch = torch
         self._normalize = source_normalizer(getattr(self._tokenizer, "source_lang", None))
