@@ -83,7 +83,7 @@ def test_filter_keyboard_and_counter_on_a_corpus_article(tmp_path, open_page):
     assert review and confident
     counter = page.locator("#counter")
     total = len(confident) + len(doubtful)
-    assert counter.inner_text().startswith(f"{len(review)} of {total} sentences need review")
+    assert counter.inner_text().startswith(f"{len(review)} of {total} need review")
     assert len(visible_rows(page)) == total
 
     page.keyboard.press("f")  # the filter, from the keyboard

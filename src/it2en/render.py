@@ -268,7 +268,8 @@ def render_review(article: Article, meta: OutputMeta) -> str:
                 rows.append("</section>\n")
             current_block = block
             kind = block.kind.value
-            rows.append(f'<section class="block kind-{kind}"><div class="kind">{kind.replace("_", " ")}</div>\n')
+            label = "" if block.kind is BlockKind.PARAGRAPH else kind.replace("_", " ")
+            rows.append(f'<section class="block kind-{kind}"><div class="kind">{label}</div>\n')
             blocks.append({"kind": kind, "source": " ".join(s.source for s in block.segments if s.source),
                            "segments": []})
         total += 1
@@ -282,8 +283,8 @@ def render_review(article: Article, meta: OutputMeta) -> str:
                       f'aria-label="English of sentence {index}">{html.escape(shown)}</textarea>')
         else:
             target = f'<p class="kept" lang="it">{html.escape(shown)}</p>'
-        rows.append(f'<div class="{classes}" id="s-{index}" tabindex="-1">{source}{target}'
-                    f"{_flag_notes(segment)}</div>\n")
+        rows.append(f'<div class="{classes}" id="s-{index}" tabindex="-1">{source}'
+                    f'<div class="en">{target}{_flag_notes(segment)}</div></div>\n')
         blocks[-1]["segments"].append({"index": index, "source": segment.source,
                                        "translate": segment.translatable, "target": shown,
                                        "it2en_target": shown})
@@ -295,11 +296,11 @@ def render_review(article: Article, meta: OutputMeta) -> str:
             "corrections_file": f"{stem}.corrections.json", "blocks": blocks}
     model = html.escape(meta.model_name + (f" ({meta.model_revision[:10]})" if meta.model_revision else ""))
     body = f"""<div class="bar" role="toolbar" aria-label="Review">
-<span class="counter" id="counter" aria-live="polite">{flagged} of {total} sentences need review</span>
-<label><input type="checkbox" id="only-review"> Only what needs review</label>
+<span class="counter" id="counter" aria-live="polite">{flagged} of {total} need review</span>
+<label><input type="checkbox" id="only-review"> <span class="long">Only what needs review</span><span class="short">Needs review</span></label>
 <button type="button" id="previous" aria-label="Previous sentence that needs review" title="Previous sentence that needs review (k, Alt+↑)">↑<span class="long"> Previous</span></button>
 <button type="button" id="next" aria-label="Next sentence that needs review" title="Next sentence that needs review (j, Alt+↓)">↓<span class="long"> Next</span></button>
-<button type="button" id="save" class="primary" title="Download the corrections for it2en memory import (Ctrl+S)">Save corrections</button>
+<button type="button" id="save" class="primary" aria-label="Save corrections" title="Download the corrections for it2en memory import (Ctrl+S)">Save<span class="long"> corrections</span></button>
 </div>
 <header class="intro">
 <h1>{html.escape(english)}</h1>

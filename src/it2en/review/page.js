@@ -18,7 +18,7 @@
 
   function update() {
     const changes = editors.filter(edited).length;
-    let text = toReview.length + " of " + rows.length + " sentences need review";
+    let text = toReview.length + " of " + rows.length + " need review";
     if (current >= 0) text += " · at " + (current + 1) + " of " + toReview.length;
     text += " · " + changes + " edited";
     counter.textContent = text;
@@ -68,8 +68,7 @@
     unsaved = false;
   }
 
-  function resize(editor) {  // where CSS field-sizing is not supported
-    if (CSS.supports && CSS.supports("field-sizing", "content")) return;
+  function resize(editor) {  // as tall as its text: no scroll bar inside a sentence
     editor.style.height = "auto";
     editor.style.height = editor.scrollHeight + 2 + "px";
   }
@@ -83,6 +82,7 @@
       update();
     });
   });
+  window.addEventListener("resize", () => editors.forEach(resize));
   rows.forEach((row) => row.addEventListener("click", () => {
     const position = toReview.indexOf(row);
     if (position >= 0) { current = position; rows.forEach((r) => r.classList.remove("current")); row.classList.add("current"); update(); }
