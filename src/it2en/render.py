@@ -319,6 +319,14 @@ def render_review(article: Article, meta: OutputMeta) -> str:
     return _page(f"Review: {english}", body, script=script)
 
 
+def _index_notes(segment: Segment) -> str:
+    """`` (too long, 34%)``: a sentence's flags and confidence, in brief."""
+    notes = [flag.replace("_", " ") for flag in segment.flags]
+    if segment.confidence is not None:
+        notes.append(f"{segment.confidence:.0%}")
+    return f' <span class="flags">({html.escape(", ".join(notes))})</span>' if notes else ""
+
+
 def render_review_index(pages: Iterable[tuple[str, Article | None]], meta: OutputMeta) -> str:
     """The index of a batch's review pages: each article (``href`` relative to the index), and
     its sentences that need review, each a link to its row. An article None was not translated
@@ -335,10 +343,8 @@ def render_review_index(pages: Iterable[tuple[str, Article | None]], meta: Outpu
         pending = [(index, segment) for index, segment in rows
                    if segment.translatable and needs_review(segment, meta.review_below)]
         sentences = "".join(
-            f'<li><a href="{link}#s-{index}">{html.escape(_plain_target(segment))}</a>'
-            + (f' <span class="flags">({html.escape(", ".join(f.replace("_", " ") for f in segment.flags))})</span>'
-               if segment.flags else "")
-            + "</li>" for index, segment in pending)
+            f'<li value="{index}"><a href="{link}#s-{index}">{html.escape(_plain_target(segment))}</a>'
+            + _index_notes(segment) + "</li>" for index, segment in pending)
         items.append(f'<li><h2><a href="{link}">{html.escape(english)}</a></h2>'
                      f'<p class="count">{len(pending)} of {len(rows)} sentences need review · {html.escape(href)}</p>'
                      + (f"<ol>{sentences}</ol>" if sentences else "") + "</li>")
