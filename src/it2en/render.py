@@ -247,11 +247,11 @@ def _json_for_script(data) -> str:
     return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
 
 
-def _page(title: str, body: str, *, script: str = "", body_class: str = "") -> str:
+def _page(title: str, body: str, *, script: str = "") -> str:
     return (f'<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n'
             f'<meta name="viewport" content="width=device-width, initial-scale=1">\n'
             f'<meta name="generator" content="it2en">\n<title>{html.escape(title)}</title>\n'
-            f"<style>\n{_asset('page.css')}</style>\n</head>\n<body class=\"{body_class}\">\n{body}{script}</body>\n</html>\n")
+            f"<style>\n{_asset('page.css')}</style>\n</head>\n<body>\n{body}{script}</body>\n</html>\n")
 
 
 def render_review(article: Article, meta: OutputMeta) -> str:
@@ -260,7 +260,7 @@ def render_review(article: Article, meta: OutputMeta) -> str:
     ``it2en memory import`` takes as human entries (``target`` against ``it2en_target``)."""
     below = meta.review_below
     english, italian = _headline(article)
-    rows, blocks, total, flagged = [], [], 0, 0
+    rows, blocks, total, pending = [], [], 0, 0
     current_block = None
     for block, index, segment in _review_segments(article):
         if block is not current_block:
@@ -274,7 +274,7 @@ def render_review(article: Article, meta: OutputMeta) -> str:
                            "segments": []})
         total += 1
         review = segment.translatable and needs_review(segment, below)
-        flagged += review
+        pending += review
         shown = _plain_target(segment)
         classes = " ".join(c for c in ("seg", "review" if review else "", _shade(segment, below)) if c)
         source = f'<p class="it" lang="it">{html.escape(segment.source)}</p>'
@@ -296,7 +296,7 @@ def render_review(article: Article, meta: OutputMeta) -> str:
             "corrections_file": f"{stem}.corrections.json", "blocks": blocks}
     model = html.escape(meta.model_name + (f" ({meta.model_revision[:10]})" if meta.model_revision else ""))
     body = f"""<div class="bar" role="toolbar" aria-label="Review">
-<span class="counter" id="counter" aria-live="polite">{flagged} of {total} need review</span>
+<span class="counter" id="counter" aria-live="polite">{pending} of {total} need review</span>
 <label><input type="checkbox" id="only-review"> <span class="long">Only what needs review</span><span class="short">Needs review</span></label>
 <button type="button" id="previous" aria-label="Previous sentence that needs review" title="Previous sentence that needs review (k, Alt+↑)">↑<span class="long"> Previous</span></button>
 <button type="button" id="next" aria-label="Next sentence that needs review" title="Next sentence that needs review (j, Alt+↓)">↓<span class="long"> Next</span></button>
