@@ -101,9 +101,14 @@ def test_filter_keyboard_and_counter_on_a_corpus_article(tmp_path, open_page):
     assert page.evaluate("document.activeElement.id") == review[-1]
     page.keyboard.press("Enter")  # edit it; Alt+↓ still moves on while editing
     assert page.evaluate("document.activeElement.tagName") == "TEXTAREA"
+    page.keyboard.type(" Edited.")
     page.keyboard.press("Alt+ArrowDown")
     assert page.evaluate("document.activeElement.id") == review[0]
     assert page.errors == [] and all(url.startswith("file:") for url in page.requests)
+
+    page.reload()  # the edit is a draft in the browser until saved: a reload keeps it
+    assert page.locator(f"#{review[-1]} textarea").input_value().endswith(" Edited.")
+    assert counter.inner_text().endswith("1 edited")
 
 
 def test_edit_save_import_and_translate_again(tmp_path, translate_cli, open_page, private_translation_memory):

@@ -11,6 +11,21 @@
   const filter = document.getElementById("only-review");
   let current = -1;
   let unsaved = false;
+  // Edits are kept in the browser until saved, so a closed tab or a crash loses none; a draft
+  // applies only while its sentence still reads as it did (a new translation voids it).
+  const draftKey = "it2en-review:" + data.source + ":" + data.model.name + ":" + data.model.revision;
+
+  function readDrafts() {
+    try { return JSON.parse(localStorage.getItem(draftKey) || "{}"); } catch (error) { return {}; }
+  }
+
+  function writeDrafts() {
+    const drafts = {};
+    editors.filter(edited).forEach((editor) => {
+      drafts[editor.dataset.index] = { was: editor.defaultValue, now: editor.value };
+    });
+    try { localStorage.setItem(draftKey, JSON.stringify(drafts)); } catch (error) { /* storage off: no drafts */ }
+  }
 
   function edited(editor) {
     return editor.value.trim() !== editor.defaultValue.trim() && editor.value.trim() !== "";
@@ -73,12 +88,19 @@
     editor.style.height = editor.scrollHeight + 2 + "px";
   }
 
+  const drafts = readDrafts();
   editors.forEach((editor) => {
+    const draft = drafts[editor.dataset.index];
+    if (draft && draft.was === editor.defaultValue) {
+      editor.value = draft.now;
+      editor.closest(".seg").classList.toggle("edited", edited(editor));
+    }
     resize(editor);
     editor.addEventListener("input", () => {
       editor.closest(".seg").classList.toggle("edited", edited(editor));
       unsaved = true;
       resize(editor);
+      writeDrafts();
       update();
     });
   });
@@ -108,7 +130,10 @@
     else if (event.key === "k" || event.key === "p") { event.preventDefault(); go(-1); }
     else if (event.key === "f") { event.preventDefault(); setFilter(!filter.checked); }
     else if ((event.key === "Enter" || event.key === "e") && row && row.querySelector("textarea")) {
-      event.preventDefault(); row.querySelector("textarea").focus();
+      event.preventDefault();
+      const editor = row.querySelector("textarea");
+      editor.focus();
+      editor.setSelectionRange(editor.value.length, editor.value.length);  // go on at the end
     }
   });
   window.addEventListener("beforeunload", (event) => {
