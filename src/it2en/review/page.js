@@ -11,7 +11,7 @@
   const filter = document.getElementById("only-review");
   let current = -1;
   let unsaved = false;
-  // Edits are kept in the browser until saved, so a closed tab or a crash loses none; a draft
+  // Edits are kept in the browser as they are typed, so a closed tab or a crash loses none; a draft
   // applies only while its sentence still reads as it did (a new translation voids it).
   const draftKey = "it2en-review:" + data.source + ":" + data.model.name + ":" + data.model.revision;
 
