@@ -86,7 +86,8 @@ def test_inspect_shape_has_no_targets():
     "fmt, name, expected",
     [("text", "articolo.txt", "articolo.en.txt"), ("text", "nota.md", "nota.en.md"),
      ("text", "senza", "senza.en.txt"), ("markdown", "a.txt", "a.en.md"),
-     ("json", "a.txt", "a.en.json"), ("bilingual", "a.md", "a.en.bilingual.md")],
+     ("json", "a.txt", "a.en.json"), ("bilingual", "a.md", "a.en.bilingual.md"),
+     ("review", "pagina.html", "pagina.en.review.html")],
 )
 def test_output_names(fmt, name, expected):
     assert WRITERS[fmt].output_name(PurePath(name)) == expected

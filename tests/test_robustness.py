@@ -398,7 +398,7 @@ ALPHABET = list("aeiouAEIOU bcdBCD\n\r\t.,;:!?…“”«»\"'‘’*#>-+•–0
         st.text(max_size=300).map(lambda t: t.encode("utf-8", "surrogatepass")),
         st.text(alphabet=st.sampled_from(ALPHABET), max_size=400).map(str.encode),
     ),
-    fmt=st.sampled_from(["text", "json", "markdown", "bilingual"]),
+    fmt=st.sampled_from(["text", "json", "markdown", "bilingual", "review"]),
 )
 def test_fuzz_never_a_traceback(engine_cli, tmp_path, data, fmt):
     path = tmp_path / "fuzz.txt"
@@ -413,3 +413,5 @@ def test_fuzz_never_a_traceback(engine_cli, tmp_path, data, fmt):
         assert result.stdout_bytes == data  # the identity engine: the layout round trip
     elif fmt == "json":
         json.loads(result.stdout)
+    elif fmt == "review":
+        assert result.stdout.startswith("<!DOCTYPE html>") and result.stdout.rstrip().endswith("</html>")

@@ -19,7 +19,7 @@ from it2en.api import ArticleTranslator
 from it2en.article import Article
 from it2en.errors import It2enError, OutputCreateError, UsageError
 from it2en.reading import read_input
-from it2en.render import WRITERS
+from it2en.render import REVIEW_INDEX, WRITERS, OutputMeta, render_review_index
 
 STDIN = "-"
 FOLDER_SUFFIXES = (".txt", ".md", ".markdown", ".html", ".htm")
@@ -134,6 +134,8 @@ def plan(
             target = output
         jobs.append(Job(source=source, output=target))
     _refuse_collisions(jobs)
+    if format == "review" and output_dir is not None:
+        _refuse_input_overwrite(output_dir / REVIEW_INDEX, jobs)
     for job in jobs:
         if job.output is None or not job.output.exists():
             continue
@@ -148,7 +150,6 @@ def plan(
 
 def _refuse_collisions(jobs: list[Job]) -> None:
     seen: dict[Path, str] = {}
-    inputs = [Path(j.source) for j in jobs if j.source != STDIN]
     for job in jobs:
         if job.output is None:
             continue
@@ -157,9 +158,13 @@ def _refuse_collisions(jobs: list[Job]) -> None:
             raise UsageError(f"{seen[key]} and {job.source} would both be written to {job.output}: "
                              "rename one, or translate them into different folders.")
         seen[key] = job.source
-        for source in inputs:
-            if writing.same_file(job.output, source):
-                raise UsageError(f"Refusing to write {job.output}: it is an input file.")
+        _refuse_input_overwrite(job.output, jobs)
+
+
+def _refuse_input_overwrite(output: Path, jobs: list[Job]) -> None:
+    for source in (Path(j.source) for j in jobs if j.source != STDIN):
+        if writing.same_file(output, source):
+            raise UsageError(f"Refusing to write {output}: it is an input file.")
 
 
 def load(jobs: list[Job], *, encoding: str | None = None, stdin: BinaryIO | None = None,
@@ -220,3 +225,15 @@ def run(
         on_progress=on_progress,
     )
     return Summary(jobs)
+
+
+def write_review_index(summary: Summary, output_dir: Path, meta: OutputMeta) -> Path:
+    """``DIR/review-index.html``: the review pages of this run (and those kept by
+    ``--skip-existing``), each with its sentences that need review."""
+    index = output_dir / REVIEW_INDEX
+    pages = [(job.output.relative_to(output_dir).as_posix(),
+              job.article if job.status is Status.TRANSLATED else None)
+             for job in summary.jobs
+             if job.output is not None and job.status in (Status.TRANSLATED, Status.SKIPPED)]
+    writing.write_atomic(index, render_review_index(pages, meta))
+    return index

@@ -33,6 +33,8 @@ Examples:
 
   it2en translate inbox/ -d english/ -f bilingual
 
+  it2en translate inbox/ -d review/ -f review     # review/review-index.html lists them
+
   it2en translate a.txt b.txt -f json > all.jsonl
 
   it2en translate post.md -o post.en.md          # Markdown in, the same Markdown out
@@ -78,6 +80,7 @@ class Format(str, Enum):
     markdown = "markdown"
     json = "json"
     bilingual = "bilingual"
+    review = "review"
 
 
 class InputFormat(str, Enum):
@@ -246,7 +249,8 @@ def translate(
         None, "-d", "--output-dir", help="One file per input: DIR/<stem>.en<suffix>, sub-folders kept."
     ),
     format: Format = typer.Option(Format.text, "-f", "--format",
-                                  help="text keeps the input's layout and format (Markdown, HTML)."),
+                                  help="text keeps the input's layout and format (Markdown, HTML); review: an HTML page to "
+                                       "correct in a browser (with -d, plus DIR/review-index.html)."),
     input_format: InputFormat = typer.Option(InputFormat.auto, "--input-format", help=INPUT_FORMAT_HELP),
     translate_keys: Optional[str] = typer.Option(None, "--translate-keys", metavar="KEYS", help=TRANSLATE_KEYS_HELP),
     model: Optional[str] = typer.Option(
@@ -301,6 +305,8 @@ def translate(
     with reporter:
         summary = batch.run(jobs, translator, format=format.value, on_job_done=reporter.job_done,
                             on_progress=reporter.sentences)
+    if format is Format.review and output_dir is not None:
+        batch.write_review_index(summary, output_dir, translator.meta)
     failed = summary.count(batch.Status.FAILED)
     if not several and failed:
         raise summary.jobs[0].error
