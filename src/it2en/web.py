@@ -169,7 +169,7 @@ def _read_capped(response, address: str, options: FetchOptions, deadline: float)
 
 
 def _too_big(address: str, options: FetchOptions) -> PageTooBigError:
-    return PageTooBigError(f"{address}: the page is larger than {options.max_bytes / 1024 / 1024:g} MB; "
+    return PageTooBigError(f"{address}: the page is larger than {options.max_bytes / 2**20:.3g} MB; "
                            "allow more with --max-page-mb.")
 
 
@@ -219,7 +219,7 @@ def decode_page(body: bytes, content_type: str = "", *, encoding: str | None = N
 
     ``encoding`` (given by the user) wins; then a byte-order mark; then the charset the headers
     declare, then the page's ``<meta charset>``, each only when the bytes decode in it; then
-    UTF-8; then charset-normalizer's guess. A declared single-byte charset (often a server's
+    UTF-8; then charset-normalizer's guess among the Western code pages. A declared single-byte charset (often a server's
     default) loses to valid multi-byte UTF-8, which such text never is by chance.
     """
     if encoding:
@@ -240,7 +240,8 @@ def decode_page(body: bytes, content_type: str = "", *, encoding: str | None = N
         if codec in _SINGLE_BYTE:
             if utf8 is not None and not body.isascii():
                 return utf8, "utf-8"
-            codec = "cp1252"  # WHATWG: latin-1 and ascii labels mean windows-1252
+            if codec in ("ascii", "latin_1", "iso8859_1"):
+                codec = "cp1252"  # WHATWG: latin-1 and ascii labels mean windows-1252
         try:
             return body.decode(codec), codec
         except UnicodeDecodeError:
@@ -249,10 +250,10 @@ def decode_page(body: bytes, content_type: str = "", *, encoding: str | None = N
         return utf8, "utf-8"
     from charset_normalizer import from_bytes
 
-    best = from_bytes(body).best()
+    best = from_bytes(body, cp_isolation=["cp1252", "iso8859_15"]).best()  # Italian pages: Western code pages
     if best is not None:
         return str(best), best.encoding
-    return body.decode("utf-8", errors="replace"), "utf-8"
+    return body.decode("cp1252", errors="replace"), "cp1252"  # WHATWG's default for Western locales
 
 
 def _utf8(body: bytes) -> str | None:
