@@ -230,9 +230,11 @@ def test_json_and_bilingual_outputs_work_as_for_any_input(site, engine_cli, tmp_
 def test_whole_page_is_the_page_itself_translated_as_html(site, engine_cli, tmp_path):
     page = WEB_PAGES[3]
     address = f"{site}/pages/{page.name}"
-    assert engine_cli(IdentityTranslator(), address, "--whole-page", "-d", "out").exit_code == 0
-    written = (tmp_path / "out" / f"{web.slug(address)}.en.html").read_bytes()
-    assert written == page.read_bytes()  # markup kept byte for byte (the identity engine)
+    assert engine_cli(Recorder(shout), address, "--whole-page", "-d", "out").exit_code == 0
+    written = (tmp_path / "out" / f"{web.slug(address)}.en.html").read_text()
+    assert engine_cli(Recorder(shout), page, "-o", "file.en.html").exit_code == 0
+    assert written == (tmp_path / "file.en.html").read_text()  # exactly the HTML path of the saved page
+    assert 'lang="en"' in written and "<nav" in written  # the page itself, menus and all
 
 
 def test_save_source_then_translate_again_offline(site, engine_cli, tmp_path, extracted):
