@@ -97,6 +97,21 @@ def tiny_batch_memory(tiny_model_dir: Path):
 
 # ----------------------------------------------------------------------------- the CLI in-process
 
+
+class Recorder:
+    """A fake engine: remembers every sentence it is given; answers with ``answer(sentence)``."""
+
+    name = "recorder"
+
+    def __init__(self, answer=lambda sentence: sentence):
+        self.seen: list[str] = []
+        self.answer = answer
+
+    def translate(self, sentences, *, no_repeat_ngram_size=0):
+        self.seen.extend(sentences)
+        return [self.answer(s) for s in sentences]
+
+
 TINY_FAST_FLAGS = ("--backend", "transformers", "--beams", "1")
 """Greedy decoding on the reference backend: the cheapest real run of the tiny model."""
 

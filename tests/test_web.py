@@ -10,7 +10,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import SHORT_ARTICLE, WEB_PAGES, web_requests
+from conftest import SHORT_ARTICLE, WEB_PAGES, Recorder, web_requests
 from markup_cases import markdown_tree, shout
 from typer.testing import CliRunner
 
@@ -25,21 +25,6 @@ GOLD = {page.name: json.loads(page.with_name(page.name.replace(".html", ".gold.j
 ARTICLE_CAPTIONS = {"Grafico conta femmine con"}
 """Gold ``without`` snippets that are part of the article after all: the alt text and caption
 of the article's own chart (parcoabruzzo), which an extraction with images keeps on purpose."""
-
-
-class Recorder(IdentityTranslator):
-    """Every sentence sent to the model, in order."""
-
-    def __init__(self, transform=lambda text: text):
-        self.seen: list[str] = []
-        self.transform = transform
-
-    def translate(self, sentences, *, no_repeat_ngram_size=0):
-        self.seen.extend(sentences)
-        return [self.transform(s) for s in sentences]
-
-    def translate_aligned(self, sentences, *, no_repeat_ngram_size=0):
-        return [(target, [(i, i) for i in range(len(target.split()))]) for target in self.translate(sentences)]
 
 
 def inspect(*args):

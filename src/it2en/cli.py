@@ -21,11 +21,14 @@ import typer
 
 from it2en import batch, models, writing
 from it2en.errors import ExitCode, It2enError, ModelUnavailableError, UsageError
+from it2en.web import DEFAULT_MAX_MB, DEFAULT_TIMEOUT, FetchOptions, is_address
 
 EXAMPLES = """
 Examples:
 
   it2en translate https://www.example.it/notizie/la-cina-impegna.html -d english/
+
+  it2en translate https://www.example.it/notizie/pagina.html --whole-page -o page.en.html
 
   it2en translate articolo.txt > article.txt
 
@@ -85,22 +88,18 @@ SAVE_SOURCE_OPTION = typer.Option(
     help="A web address: also save what is translated (the article as Markdown, or the page) to FILE, "
          "to translate again offline. Example: --save-source articolo.md")
 TIMEOUT_OPTION = typer.Option(
-    30.0, "--timeout", min=0.01, envvar="IT2EN_TIMEOUT", metavar="SECONDS",
-    help="A web address: give up when the page has not come in this many seconds (default 30, or $IT2EN_TIMEOUT).")
+    DEFAULT_TIMEOUT, "--timeout", min=0.01, envvar="IT2EN_TIMEOUT", metavar="SECONDS",
+    help="A web address: give up when the page has not come in this many seconds (or $IT2EN_TIMEOUT).")
 MAX_PAGE_OPTION = typer.Option(
-    10.0, "--max-page-mb", min=0.0001, metavar="MB", help="A web address: refuse a page larger than this (default 10 MB).")
+    DEFAULT_MAX_MB, "--max-page-mb", min=0.0001, metavar="MB", help="A web address: refuse a larger page.")
 
 
-def _fetch_options(whole_page: bool, save_source: Optional[Path], timeout: float, max_page_mb: float):
-    from it2en.web import FetchOptions
-
+def _fetch_options(whole_page: bool, save_source: Optional[Path], timeout: float, max_page_mb: float) -> FetchOptions:
     return FetchOptions(whole_page=whole_page, save_source=save_source, timeout=timeout,
                         max_bytes=int(max_page_mb * 1024 * 1024))
 
 
 def _check_save_source(save_source: Optional[Path], sources: list[str]) -> None:
-    from it2en.web import is_address
-
     if save_source is not None and (len(sources) != 1 or not is_address(sources[0])):
         raise UsageError("--save-source saves one web page: give exactly one http:// or https:// address.")
 
