@@ -133,8 +133,10 @@ def fetch(address: str, options: FetchOptions = FetchOptions()) -> Page:
             if mime and mime not in HTML_TYPES:
                 kind = _KINDS.get(mime) or ("an image" if mime.startswith("image/") else "")
                 kind = f"{kind} ({mime})" if kind else mime
-                raise NotHtmlError(f"{address}: not a web page but {kind}; it2en translates HTML pages "
-                                   "(save the document and translate its text instead).")
+                hint = (f"translate its text with: curl -s {address} | it2en translate -" if mime.startswith("text/")
+                        else "save the document and translate its text instead")
+                raise NotHtmlError(f"{address}: not a web page but {kind}; it2en reads HTML pages from the web "
+                                   f"({hint}).")
             body = _read_capped(response, address, options, deadline)
             page_url = response.url
     except requests.exceptions.TooManyRedirects:
