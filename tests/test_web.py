@@ -83,6 +83,19 @@ def test_translation_keeps_the_extracted_structure(page, site, engine_cli, tmp_p
     assert {k: target[k] for k in ("url", "source", "date")} == {k: source[k] for k in ("url", "source", "date")}
 
 
+def test_an_address_translates_end_to_end_with_a_model(site, translate_cli, tmp_path):
+    address = f"{site}/pages/htmldate_1671960661_ansa.it.html"  # the shortest article: a wire item
+    result = translate_cli(address, "-d", "english")
+    assert result.exit_code == 0, result.stderr
+    written = (tmp_path / "english" / f"{web.slug(address)}.en.md").read_text()
+    source, target = web.read_address(address)[0], written
+    before, after = front_matter(source), front_matter(target)
+    assert after.keys() == before.keys() and after["title"] != before["title"]
+    assert {k: after[k] for k in ("url", "source", "date")} == {k: before[k] for k in ("url", "source", "date")}
+    headings = [line.split(" ", 1)[0] for line in source.splitlines() if line.startswith("#")]
+    assert [line.split(" ", 1)[0] for line in target.splitlines() if line.startswith("#")] == headings
+
+
 @pytest.mark.parametrize("name", sorted(GOLD))
 def test_nothing_from_the_navigation_reaches_the_model(name, site, engine_cli):
     engine = Recorder()
