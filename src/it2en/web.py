@@ -117,42 +117,47 @@ def fetch(address: str, options: FetchOptions = FetchOptions()) -> Page:
     import requests
 
     host = urlsplit(address).hostname or address
-    session = requests.Session()
-    session.max_redirects = MAX_REDIRECTS
-    session.headers.update({"User-Agent": USER_AGENT,
-                            "Accept": "text/html,application/xhtml+xml;q=0.9,*/*;q=0.1",
-                            "Accept-Language": "it,en;q=0.5"})
-    deadline = time.monotonic() + options.timeout
-    try:
-        with session.get(address, stream=True, timeout=options.timeout) as response:
-            if response.status_code >= 400:
-                raise HttpStatusError(f"{address}: the server answered HTTP {response.status_code} "
-                                      f"{response.reason or ''}".rstrip() + ": the page cannot be read.")
-            content_type = response.headers.get("Content-Type", "")
-            mime = content_type.split(";")[0].strip().lower()
-            if mime and mime not in HTML_TYPES:
-                kind = _KINDS.get(mime) or ("an image" if mime.startswith("image/") else "")
-                kind = f"{kind} ({mime})" if kind else mime
-                hint = (f"translate its text with: curl -s {address} | it2en translate -" if mime.startswith("text/")
-                        else "save the document and translate its text instead")
-                raise NotHtmlError(f"{address}: not a web page but {kind}; it2en reads HTML pages from the web "
-                                   f"({hint}).")
-            body = _read_capped(response, address, options, deadline)
-            page_url = response.url
-    except requests.exceptions.TooManyRedirects:
-        raise HttpStatusError(f"{address}: more than {MAX_REDIRECTS} redirects: the address loops.") from None
-    except requests.exceptions.Timeout:
-        raise _timeout(address, options) from None
-    except requests.exceptions.ConnectionError as error:
-        raise _connection_error(address, host, error, options) from None
-    except requests.exceptions.ContentDecodingError as error:
-        raise NotHtmlError(f"{address}: the page's compressed body is damaged ({error.__class__.__name__}).") from None
-    except (requests.exceptions.InvalidURL, requests.exceptions.MissingSchema) as error:
-        raise UsageError(f"{address}: not a usable web address ({error}).") from None
-    except requests.exceptions.RequestException as error:
-        raise NetworkError(f"{address}: the page cannot be fetched: {error}.") from None
+    with requests.Session() as session:
+        session.max_redirects = MAX_REDIRECTS
+        session.headers.update({"User-Agent": USER_AGENT,
+                                "Accept": "text/html,application/xhtml+xml;q=0.9,*/*;q=0.1",
+                                "Accept-Language": "it,en;q=0.5"})
+        deadline = time.monotonic() + options.timeout
+        try:
+            with session.get(address, stream=True, timeout=options.timeout) as response:
+                content_type = _refuse_what_is_not_a_page(response, address)
+                body = _read_capped(response, address, options, deadline)
+                page_url = response.url
+        except requests.exceptions.TooManyRedirects:
+            raise HttpStatusError(f"{address}: more than {MAX_REDIRECTS} redirects: the address loops.") from None
+        except requests.exceptions.Timeout:
+            raise _timeout(address, options) from None
+        except requests.exceptions.ConnectionError as error:
+            raise _connection_error(address, host, error, options) from None
+        except requests.exceptions.ContentDecodingError as error:
+            raise NotHtmlError(f"{address}: the page's compressed body is damaged ({error.__class__.__name__}).") from None
+        except (requests.exceptions.InvalidURL, requests.exceptions.MissingSchema) as error:
+            raise UsageError(f"{address}: not a usable web address ({error}).") from None
+        except requests.exceptions.RequestException as error:
+            raise NetworkError(f"{address}: the page cannot be fetched: {error}.") from None
     html, charset = decode_page(body, content_type, encoding=options.encoding)
     return Page(address=address, url=page_url, html=html, charset=charset)
+
+
+def _refuse_what_is_not_a_page(response, address: str) -> str:
+    """The response's content type, once its status says success and its type says HTML (or nothing)."""
+    if response.status_code >= 400:
+        raise HttpStatusError(f"{address}: the server answered HTTP {response.status_code} "
+                              f"{response.reason or ''}".rstrip() + ": the page cannot be read.")
+    content_type = response.headers.get("Content-Type", "")
+    mime = content_type.split(";")[0].strip().lower()
+    if mime and mime not in HTML_TYPES:
+        kind = _KINDS.get(mime) or ("an image" if mime.startswith("image/") else "")
+        kind = f"{kind} ({mime})" if kind else mime
+        hint = (f"translate its text with: curl -s {address} | it2en translate -" if mime.startswith("text/")
+                else "save the document and translate its text instead")
+        raise NotHtmlError(f"{address}: not a web page but {kind}; it2en reads HTML pages from the web ({hint}).")
+    return content_type
 
 
 def _read_capped(response, address: str, options: FetchOptions, deadline: float) -> bytes:
