@@ -12,7 +12,13 @@ os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 # No default glossary from the developer's own config folder: a test that wants one sets it.
 os.environ["IT2EN_GLOSSARY"] = ""
 
+import gzip  # noqa: E402
+import socket  # noqa: E402
+import threading  # noqa: E402
+import time  # noqa: E402
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer  # noqa: E402
 from pathlib import Path  # noqa: E402
+from urllib.parse import urlsplit  # noqa: E402
 
 import pytest  # noqa: E402
 
@@ -39,6 +45,8 @@ FLORES = CORPUS / "flores200"
 HUB_LAYOUTS = Path(__file__).resolve().parent / "fixtures" / "hub_layouts"
 """Tiny checkpoints laid out as the hub's files are (written by ``fixtures/make_hub_layouts.py``):
 ``opus-mt-it-en``, ``tc-big`` (its tied twin with a stray ``lm_head.weight``), ``untied``."""
+WEB_PAGES = sorted((CORPUS / "web").glob("*.html"))
+"""Real Italian web pages saved whole (three with a ``.gold.json`` extraction)."""
 
 # ----------------------------------------------------------------------------- isolation
 
@@ -95,6 +103,21 @@ def tiny_batch_memory(tiny_model_dir: Path):
 
 # ----------------------------------------------------------------------------- the CLI in-process
 
+
+class Recorder:
+    """A fake engine: remembers every sentence it is given; answers with ``answer(sentence)``."""
+
+    name = "recorder"
+
+    def __init__(self, answer=lambda sentence: sentence):
+        self.seen: list[str] = []
+        self.answer = answer
+
+    def translate(self, sentences, *, no_repeat_ngram_size=0):
+        self.seen.extend(sentences)
+        return [self.answer(s) for s in sentences]
+
+
 TINY_FAST_FLAGS = ("--backend", "transformers", "--beams", "1")
 """Greedy decoding on the reference backend: the cheapest real run of the tiny model."""
 
@@ -149,6 +172,128 @@ def engine_cli(monkeypatch: pytest.MonkeyPatch, tmp_path: Path):
             monkeypatch.setattr(it2en.api, "ArticleTranslator", real)
 
     return invoke
+
+
+# ----------------------------------------------------------------------------- a web site on loopback
+
+COOKIE_BANNER_PAGE = """<!DOCTYPE html><html lang="it"><head><meta charset="utf-8"><title>Notizie</title>
+<script src="/app.js"></script></head><body><div id="root"></div>
+<div id="iubenda-cs-banner" class="iubenda-cs-default"><div class="iubenda-cs-content"><p>Questo sito utilizza
+cookie tecnici e, previo tuo consenso, cookie di profilazione di terze parti per migliorare la tua esperienza di
+navigazione e mostrarti pubblicità in linea con le tue preferenze. Chiudendo questo banner o continuando la
+navigazione acconsenti all'uso dei cookie.</p><button>Accetta</button><button>Rifiuta</button></div></div>
+</body></html>"""
+"""A page built by JavaScript: without it, only the cookie banner is there."""
+
+SHORT_ARTICLE = """<html><head><title>Il meteo</title></head><body><nav><a href="/">Home</a></nav><article>
+<h1>Perturbazione sull’Italia</h1><p>La perturbazione porterà piogge al Centro e al Sud, con nevicate sopra i
+mille metri. Il bel tempo tornerà già da giovedì su tutte le regioni, con temperature in aumento.</p>
+<p>Città più colpite: L’Aquila, Potenza e Campobasso, dove è attesa neve già dalla serata di mercoledì.</p>
+</article></body></html>"""
+"""A small article with accented letters, for the charset cases (declared one way, written another)."""
+
+
+class _Site(BaseHTTPRequestHandler):
+    """The loopback site: the corpus pages and every way a page can go wrong (see ``web_site``)."""
+
+    requests_seen: list[dict[str, str]] = []
+
+    def log_message(self, *args) -> None:  # quiet
+        pass
+
+    def do_GET(self) -> None:  # noqa: N802 - http.server's name
+        self.requests_seen.append({"path": self.path, **self.headers})
+        path = urlsplit(self.path).path  # a request through a proxy names the whole address
+        name = path.rsplit("/", 1)[-1]
+        if path.startswith("/pages/"):
+            self._send(200, (CORPUS / "web" / name).read_bytes())
+        elif path.startswith("/gzip/"):
+            self._send(200, gzip.compress((CORPUS / "web" / name).read_bytes()), encoding="gzip")
+        elif path.startswith("/redirect/"):
+            hops = int(name)
+            target = f"/redirect/{hops - 1}" if hops > 1 else f"/pages/{WEB_PAGES[-1].name}"
+            self._send(302, b"", location=target)
+        elif path == "/loop":
+            self._send(301, b"", location="/loop")
+        elif path.startswith("/status/"):
+            self._send(int(name), b"<html><body><h1>Errore</h1></body></html>")
+        elif path == "/slow":
+            time.sleep(1.5)
+            self._send(200, SHORT_ARTICLE.encode())
+        elif path == "/big":
+            self._send(200, b"<html><body>" + b"<p>Una riga di testo italiano.</p>" * 4000 + b"</body></html>")
+        elif path == "/pdf":
+            self._send(200, b"%PDF-1.7\n" + bytes(2000), content_type="application/pdf")
+        elif path == "/image":
+            self._send(200, b"\x89PNG\r\n\x1a\n" + bytes(200), content_type="image/png")
+        elif path == "/empty":
+            self._send(200, b"")
+        elif path == "/cookie-banner":
+            self._send(200, COOKIE_BANNER_PAGE.encode())
+        elif path == "/utf8-declared-latin1":  # the server's default label, wrong for the page
+            self._send(200, SHORT_ARTICLE.encode(), content_type="text/html; charset=iso-8859-1")
+        elif path == "/cp1252-declared-utf8":
+            self._send(200, SHORT_ARTICLE.encode("cp1252"), content_type="text/html; charset=utf-8")
+        else:
+            self._send(404, b"")
+
+    def _send(self, status: int, body: bytes, *, content_type: str = "text/html", encoding: str = "",
+              location: str = "") -> None:
+        self.send_response(status)
+        self.send_header("Content-Type", content_type)
+        self.send_header("Content-Length", str(len(body)))
+        for header, value in (("Content-Encoding", encoding), ("Location", location)):
+            if value:
+                self.send_header(header, value)
+        self.end_headers()
+        self.wfile.write(body)
+
+
+class _QuietServer(ThreadingHTTPServer):
+    daemon_threads = True
+
+    def handle_error(self, request, client_address) -> None:
+        """Clients that hang up (a timeout, a size cap) are what some tests are about: no trace."""
+
+
+@pytest.fixture(scope="session")
+def web_site():
+    """A web site on 127.0.0.1 (a free port), in a thread, for the whole session: ``/pages/NAME``
+    serves the corpus web pages; ``/gzip/NAME`` the same gzipped; ``/redirect/N`` redirects N
+    times then serves a corpus page; ``/loop`` redirects to itself; ``/status/CODE``; ``/slow``
+    (1.5 s before answering); ``/big`` (about 150 KB); ``/pdf``; ``/image``; ``/empty``;
+    ``/cookie-banner``; ``/utf8-declared-latin1`` and ``/cp1252-declared-utf8`` (wrong charset headers).
+    Yields the base address; ``_Site.requests_seen`` records each request's path and headers."""
+    server = _QuietServer(("127.0.0.1", 0), _Site)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}"
+    server.shutdown()
+    server.server_close()
+
+
+@pytest.fixture
+def site(web_site: str, monkeypatch: pytest.MonkeyPatch) -> str:
+    """The loopback site's base address, with no proxy from the environment and no DNS: a name
+    under ``.invalid`` (RFC 2606) fails to resolve at once, in-process, and nothing leaves the machine."""
+    for name in ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "http_proxy", "https_proxy", "all_proxy"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("NO_PROXY", "127.0.0.1,localhost")
+    resolve = socket.getaddrinfo
+
+    def no_dns(host, *args, **kwargs):
+        if isinstance(host, str) and host.rstrip(".").endswith(".invalid"):
+            raise socket.gaierror(socket.EAI_NONAME, "Name or service not known")
+        return resolve(host, *args, **kwargs)
+
+    monkeypatch.setattr(socket, "getaddrinfo", no_dns)
+    _Site.requests_seen.clear()
+    return web_site
+
+
+def web_requests() -> list[dict[str, str]]:
+    """The requests the loopback site received since the ``site`` fixture started (path and headers)."""
+    return _Site.requests_seen
 
 
 # ----------------------------------------------------------------------------- Ray (it2en corpus)

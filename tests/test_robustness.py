@@ -19,6 +19,7 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from conftest import Recorder
 
 from it2en import ArticleTranslator, pipeline, writing
 from it2en.engines import IdentityTranslator
@@ -27,20 +28,6 @@ from it2en.errors import ExitCode
 README = Path(__file__).resolve().parents[1] / "README.md"
 NEWLINE = re.compile(r"\r\n|\r|\n")
 TOKEN = re.compile(r"\b[A-Z]\d+\b")  # a placeholder token, as placeholders.py writes them
-
-
-class Recorder:
-    """A fake engine: remembers every sentence it is given; answers with ``answer(sentence)``."""
-
-    name = "recorder"
-
-    def __init__(self, answer=lambda sentence: sentence):
-        self.seen: list[str] = []
-        self.answer = answer
-
-    def translate(self, sentences, *, no_repeat_ngram_size=0):
-        self.seen.extend(sentences)
-        return [self.answer(s) for s in sentences]
 
 
 def segments(result) -> list[dict]:

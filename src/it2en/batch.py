@@ -9,12 +9,12 @@ into its summary line and exit status.
 from __future__ import annotations
 
 import sys
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from enum import Enum
 from pathlib import Path, PurePath
 from typing import BinaryIO, Callable
 
-from it2en import formats, writing
+from it2en import formats, web, writing
 from it2en.api import ArticleTranslator
 from it2en.article import Article
 from it2en.errors import It2enError, OutputCreateError, UsageError
@@ -70,16 +70,20 @@ class Summary:
                 + (f" ({human} human)" if human else ""))
 
 
-def expand_inputs(inputs: list[str], *, output_dir: Path | None = None) -> list[tuple[str, PurePath]]:
+def expand_inputs(inputs: list[str], *, output_dir: Path | None = None,
+                  whole_page: bool = False) -> list[tuple[str, PurePath]]:
     """Each input with the relative path its output takes under ``-d`` (folders recurse).
 
     A folder's files inside ``output_dir`` (``it2en translate inbox -d inbox/english``) are
-    earlier outputs, not articles: they are left out, so such a run can be repeated.
+    earlier outputs, not articles: they are left out, so such a run can be repeated. A web
+    address is named by its slug: an article is Markdown, a ``whole_page`` HTML.
     """
     expanded = []
     for item in inputs:
         path = Path(item)
-        if item != STDIN and path.is_dir():
+        if web.is_address(item):
+            expanded.append((item, PurePath(web.slug(item) + (".html" if whole_page else ".md"))))
+        elif item != STDIN and path.is_dir():
             skip = _inside(output_dir, path)
             found = sorted(p for p in path.rglob("*") if p.is_file() and p.suffix.lower() in FOLDER_SUFFIXES
                            and not (skip and p.relative_to(path).parts[: len(skip)] == skip))
@@ -109,6 +113,7 @@ def plan(
     format: str = "text",
     skip_existing: bool = False,
     overwrite: bool = False,
+    whole_page: bool = False,
 ) -> list[Job]:
     """Map inputs to outputs and refuse, before any work, what cannot be done safely."""
     if output is not None and output_dir is not None:
@@ -117,7 +122,7 @@ def plan(
         raise UsageError("--skip-existing and --overwrite contradict each other: pick one.")
     if inputs.count(STDIN) > 1:
         raise UsageError("Standard input ('-') can be read only once.")
-    expanded = expand_inputs(inputs, output_dir=output_dir)
+    expanded = expand_inputs(inputs, output_dir=output_dir, whole_page=whole_page)
     if output is not None and len(expanded) > 1:
         raise UsageError(f"-o/--output takes one input, but {len(expanded)} were given: use -d DIR.")
     if output_dir is None and output is None and len(expanded) > 1 and format != "json":
@@ -162,25 +167,39 @@ def _refuse_collisions(jobs: list[Job]) -> None:
 
 
 def _refuse_input_overwrite(output: Path, jobs: list[Job]) -> None:
-    for source in (Path(j.source) for j in jobs if j.source != STDIN):
+    for source in (Path(j.source) for j in jobs if j.source != STDIN and not web.is_address(j.source)):
         if writing.same_file(output, source):
             raise UsageError(f"Refusing to write {output}: it is an input file.")
 
 
 def load(jobs: list[Job], *, encoding: str | None = None, stdin: BinaryIO | None = None,
-         input_format: str = "auto", translate_keys: tuple[str, ...] = ()) -> None:
-    """Read and parse every pending input (its format by suffix, or ``input_format``);
-    a failure stays with its job."""
+         input_format: str = "auto", translate_keys: tuple[str, ...] = (),
+         fetch: web.FetchOptions | None = None) -> None:
+    """Read and parse every pending input (its format by suffix, or ``input_format``; a web
+    address: its article as Markdown, or its page as HTML, see ``it2en.web``); a failure
+    stays with its job."""
     for job in jobs:
         if job.status is not Status.PENDING:
             continue
         try:
-            text = read_input(job.source, encoding=encoding, stdin=stdin)
+            text, chosen = read_source(job.source, encoding=encoding, stdin=stdin, input_format=input_format,
+                                       fetch=fetch)
         except It2enError as error:
             job.status, job.reason, job.error = Status.FAILED, str(error), error
             continue
-        job.article = formats.parse(text, name=job.source, input_format=input_format,
-                                    translate_keys=translate_keys)
+        job.article = formats.parse(text, name=job.source, input_format=chosen, translate_keys=translate_keys)
+
+
+def read_source(source: str, *, encoding: str | None = None, stdin: BinaryIO | None = None,
+                input_format: str = "auto", fetch: web.FetchOptions | None = None) -> tuple[str, str]:
+    """One input's text and the format to parse it in: a file or stdin as given, a web address
+    fetched (its own format: Markdown article or HTML page)."""
+    if web.is_address(source):
+        options = fetch or web.FetchOptions()
+        if encoding and not options.encoding:
+            options = replace(options, encoding=encoding)
+        return web.read_address(source, options)
+    return read_input(source, encoding=encoding, stdin=stdin), input_format
 
 
 def run(

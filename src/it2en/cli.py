@@ -21,9 +21,14 @@ import typer
 
 from it2en import batch, models, versions, writing
 from it2en.errors import ExitCode, It2enError, ModelUnavailableError, UsageError
+from it2en.web import DEFAULT_MAX_MB, DEFAULT_TIMEOUT, FetchOptions, is_address
 
 EXAMPLES = """
 Examples:
+
+  it2en translate https://www.example.it/notizie/la-cina-impegna.html -d english/
+
+  it2en translate https://www.example.it/notizie/pagina.html --whole-page -o page.en.html
 
   it2en translate articolo.txt > article.txt
 
@@ -93,6 +98,29 @@ class InputFormat(str, Enum):
 INPUT_FORMAT_HELP = "auto: by suffix (.md .markdown: markdown, .html .htm: html, else text); stdin is text."
 TRANSLATE_KEYS_HELP = ("Front matter keys to translate besides title, subtitle, description, summary, "
                        "excerpt; comma-separated, e.g. tagline,lead.")
+
+
+WHOLE_PAGE_OPTION = typer.Option(
+    False, "--whole-page", help="A web address: keep the whole page (translated as HTML, markup kept) instead of its article.")
+SAVE_SOURCE_OPTION = typer.Option(
+    None, "--save-source", metavar="FILE",
+    help="A web address: also save what is translated (the article as Markdown, or the page) to FILE, "
+         "to translate again offline. Example: --save-source articolo.md")
+TIMEOUT_OPTION = typer.Option(
+    DEFAULT_TIMEOUT, "--timeout", min=0.01, envvar="IT2EN_TIMEOUT", metavar="SECONDS",
+    help="A web address: give up when the page has not come in this many seconds (or $IT2EN_TIMEOUT).")
+MAX_PAGE_OPTION = typer.Option(
+    DEFAULT_MAX_MB, "--max-page-mb", min=0.0001, metavar="MB", help="A web address: refuse a larger page.")
+
+
+def _fetch_options(whole_page: bool, save_source: Optional[Path], timeout: float, max_page_mb: float) -> FetchOptions:
+    return FetchOptions(whole_page=whole_page, save_source=save_source, timeout=timeout,
+                        max_bytes=int(max_page_mb * 1024 * 1024))
+
+
+def _check_save_source(save_source: Optional[Path], sources: list[str]) -> None:
+    if save_source is not None and (len(sources) != 1 or not is_address(sources[0])):
+        raise UsageError("--save-source saves one web page: give exactly one http:// or https:// address.")
 
 
 def _keys(value: Optional[str]) -> tuple[str, ...]:
@@ -242,7 +270,8 @@ class _Reporter:
 def translate(
     inputs: Optional[list[str]] = typer.Argument(
         None, metavar="INPUT",
-        help="Files or folders (.txt .md .markdown .html .htm, recursively), or - for stdin. None: stdin."
+        help="Web addresses (http, https), files or folders (.txt .md .markdown .html .htm, recursively), "
+             "or - for stdin. None: stdin."
     ),
     output: Optional[Path] = typer.Option(None, "-o", "--output", help="Write the one input's translation to this file."),
     output_dir: Optional[Path] = typer.Option(
@@ -276,8 +305,12 @@ def translate(
         None, "--memory", envvar="IT2EN_MEMORY", metavar="FILE",
         help="Translation memory file. Default: $IT2EN_MEMORY, else memory.sqlite in it2en's cache folder."),
     no_memory: bool = typer.Option(False, "--no-memory", help="Neither read nor write the translation memory."),
+    whole_page: bool = WHOLE_PAGE_OPTION,
+    save_source: Optional[Path] = SAVE_SOURCE_OPTION,
+    timeout: float = TIMEOUT_OPTION,
+    max_page_mb: float = MAX_PAGE_OPTION,
 ) -> None:
-    """Translate Italian articles into English, keeping their structure."""
+    """Translate Italian articles (files, or web pages by their address) into English, keeping their structure."""
     terms = _glossary(glossary)
     inputs = list(inputs or [])
     if not inputs:
@@ -285,8 +318,10 @@ def translate(
             raise UsageError("no INPUT given and standard input is a terminal: name a file, or pipe text in with -.")
         inputs = [batch.STDIN]
     jobs = batch.plan(inputs, output=output, output_dir=output_dir, format=format.value,
-                      skip_existing=skip_existing, overwrite=overwrite)
-    batch.load(jobs, encoding=encoding, input_format=input_format.value, translate_keys=_keys(translate_keys))
+                      skip_existing=skip_existing, overwrite=overwrite, whole_page=whole_page)
+    _check_save_source(save_source, [job.source for job in jobs])
+    batch.load(jobs, encoding=encoding, input_format=input_format.value, translate_keys=_keys(translate_keys),
+               fetch=_fetch_options(whole_page, save_source, timeout, max_page_mb))
     from it2en.api import ArticleTranslator
 
     several = len(jobs) > 1
@@ -353,7 +388,7 @@ def _flagged(job: batch.Job) -> bool:
 @app.command()
 @error_boundary
 def inspect(
-    input: str = typer.Argument("-", metavar="[INPUT]", help="A file, or - for stdin."),
+    input: str = typer.Argument("-", metavar="[INPUT]", help="A web address, a file, or - for stdin."),
     as_json: bool = typer.Option(False, "--json", help="The JSON shape of -f json, without translations."),
     encoding: Optional[str] = typer.Option(None, help="Decode the input with this encoding."),
     input_format: InputFormat = typer.Option(InputFormat.auto, "--input-format", help=INPUT_FORMAT_HELP),
@@ -361,16 +396,21 @@ def inspect(
     glossary: Optional[list[Path]] = typer.Option(
         None, "--glossary", metavar="FILE", help="Show which terms of this glossary apply (default as for translate)."),
     keep_number_format: bool = typer.Option(False, "--keep-number-format", help="Show no number conversions."),
+    whole_page: bool = WHOLE_PAGE_OPTION,
+    save_source: Optional[Path] = SAVE_SOURCE_OPTION,
+    timeout: float = TIMEOUT_OPTION,
+    max_page_mb: float = MAX_PAGE_OPTION,
 ) -> None:
     """Show the blocks and the plain sentences the model will see (markup removed), without a model."""
     from it2en import formats, pipeline
-    from it2en.reading import read_input
     from it2en.render import article_dict
 
     if input == "-" and _stdin_is_terminal():
         raise UsageError("no INPUT given and standard input is a terminal: name a file, or pipe text in.")
-    article = formats.parse(read_input(input, encoding=encoding), name=input, input_format=input_format.value,
-                            translate_keys=_keys(translate_keys))
+    _check_save_source(save_source, [input])
+    text, chosen = batch.read_source(input, encoding=encoding, input_format=input_format.value,
+                                     fetch=_fetch_options(whole_page, save_source, timeout, max_page_mb))
+    article = formats.parse(text, name=input, input_format=chosen, translate_keys=_keys(translate_keys))
     pipeline.split_overlong(article, pipeline.estimate_tokens, pipeline.DEFAULT_SEGMENT_TOKENS)
     pipeline.annotate(article, glossary=_glossary(glossary), keep_number_format=keep_number_format)
     if as_json:

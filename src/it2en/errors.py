@@ -17,6 +17,9 @@ class ExitCode(IntEnum):
     SOFTWARE = 70  # EX_SOFTWARE: internal error (a bug)
     CANT_CREATE = 73  # EX_CANTCREAT: output file or folder cannot be created
     IO_ERROR = 74  # EX_IOERR: error while writing
+    NO_HOST = 68  # EX_NOHOST: a web address's host name does not resolve (DNS)
+    TEMP_FAIL = 75  # EX_TEMPFAIL: a web page did not come in time; trying later may work
+    PROTOCOL = 76  # EX_PROTOCOL: the web server answered with an error status (4xx, 5xx) or looped redirects
     FLAGGED = 3  # --strict: translations were written but some segments were flagged
     BROKEN_PIPE = 141  # 128 + SIGPIPE: the reader of stdout went away (`| head`); quiet, as `cat` does
     INTERRUPTED = 130  # 128 + SIGINT
@@ -86,3 +89,45 @@ class ExtraMissingError(It2enError):
     """An optional extra (``it2en[scale]``) that a command needs is not installed."""
 
     exit_code = ExitCode.UNAVAILABLE
+
+
+class HostNotFoundError(It2enError):
+    """A web address whose host name does not resolve (DNS failure)."""
+
+    exit_code = ExitCode.NO_HOST
+
+
+class NetworkError(It2enError):
+    """A web server that cannot be reached at all: no network, connection refused."""
+
+    exit_code = ExitCode.UNAVAILABLE
+
+
+class FetchTimeoutError(It2enError):
+    """A web page that did not come within the time allowed."""
+
+    exit_code = ExitCode.TEMP_FAIL
+
+
+class HttpStatusError(It2enError):
+    """A web server that answered with an error status (4xx, 5xx), or redirects without end."""
+
+    exit_code = ExitCode.PROTOCOL
+
+
+class NotHtmlError(It2enError):
+    """An address that gives something else than a web page (a PDF, an image)."""
+
+    exit_code = ExitCode.DATA_ERROR
+
+
+class PageTooBigError(It2enError):
+    """A web page larger than the size allowed."""
+
+    exit_code = ExitCode.DATA_ERROR
+
+
+class NoArticleError(It2enError):
+    """A web page in which no article is found (paywall, login wall, page built by JavaScript)."""
+
+    exit_code = ExitCode.NO_INPUT
