@@ -18,11 +18,10 @@ from it2en import formats, writing
 from it2en.api import ArticleTranslator
 from it2en.article import Article
 from it2en.errors import It2enError, OutputCreateError, UsageError
-from it2en.reading import read_input
 from it2en.render import WRITERS
 
 STDIN = "-"
-FOLDER_SUFFIXES = (".txt", ".md", ".markdown", ".html", ".htm")
+FOLDER_SUFFIXES = (".txt", ".md", ".markdown", ".html", ".htm", ".docx", ".odt")
 
 
 class Status(str, Enum):
@@ -42,7 +41,7 @@ class Job:
     reason: str = ""
     error: It2enError | None = None
     article: Article | None = None
-    rendered: str | None = None
+    rendered: str | bytes | None = None
 
 
 @dataclass
@@ -84,7 +83,7 @@ def expand_inputs(inputs: list[str], *, output_dir: Path | None = None) -> list[
             found = sorted(p for p in path.rglob("*") if p.is_file() and p.suffix.lower() in FOLDER_SUFFIXES
                            and not (skip and p.relative_to(path).parts[: len(skip)] == skip))
             if not found:
-                raise UsageError(f"{item}: the folder holds no .txt, .md, .markdown, .html or .htm file to translate.")
+                raise UsageError(f"{item}: the folder holds no .txt, .md, .markdown, .html, .htm, .docx or .odt file to translate.")
             expanded.extend((str(p), p.relative_to(path)) for p in found)
         else:
             expanded.append((item, PurePath("stdin.txt" if item == STDIN else path.name)))
@@ -170,12 +169,10 @@ def load(jobs: list[Job], *, encoding: str | None = None, stdin: BinaryIO | None
         if job.status is not Status.PENDING:
             continue
         try:
-            text = read_input(job.source, encoding=encoding, stdin=stdin)
+            job.article = formats.load(job.source, encoding=encoding, input_format=input_format,
+                                       translate_keys=translate_keys, stdin=stdin)
         except It2enError as error:
             job.status, job.reason, job.error = Status.FAILED, str(error), error
-            continue
-        job.article = formats.parse(text, name=job.source, input_format=input_format,
-                                    translate_keys=translate_keys)
 
 
 def run(

@@ -39,6 +39,8 @@ Examples:
 
   it2en translate pagina.html -o page.html        # tags and attributes kept
 
+  it2en translate comunicato.docx -d english/     # english/comunicato.en.docx, layout kept
+
   cat post.md | it2en translate --input-format markdown -
 
   it2en translate post.md --translate-keys tagline,lead
@@ -69,9 +71,12 @@ class InputFormat(str, Enum):
     text = "text"
     markdown = "markdown"
     html = "html"
+    docx = "docx"
+    odt = "odt"
 
 
-INPUT_FORMAT_HELP = "auto: by suffix (.md .markdown: markdown, .html .htm: html, else text); stdin is text."
+INPUT_FORMAT_HELP = ("auto: by suffix (.md .markdown: markdown, .html .htm: html, .docx: docx, .odt: odt, "
+                     "else text); stdin is text. Example: --input-format docx")
 TRANSLATE_KEYS_HELP = ("Front matter keys to translate besides title, subtitle, description, summary, "
                        "excerpt; comma-separated, e.g. tagline,lead.")
 
@@ -223,7 +228,7 @@ class _Reporter:
 def translate(
     inputs: Optional[list[str]] = typer.Argument(
         None, metavar="INPUT",
-        help="Files or folders (.txt .md .markdown .html .htm, recursively), or - for stdin. None: stdin."
+        help="Files or folders (.txt .md .markdown .html .htm .docx .odt, recursively), or - for stdin. None: stdin."
     ),
     output: Optional[Path] = typer.Option(None, "-o", "--output", help="Write the one input's translation to this file."),
     output_dir: Optional[Path] = typer.Option(
@@ -342,13 +347,12 @@ def inspect(
 ) -> None:
     """Show the blocks and the plain sentences the model will see (markup removed), without a model."""
     from it2en import formats, pipeline
-    from it2en.reading import read_input
     from it2en.render import article_dict
 
     if input == "-" and _stdin_is_terminal():
         raise UsageError("no INPUT given and standard input is a terminal: name a file, or pipe text in.")
-    article = formats.parse(read_input(input, encoding=encoding), name=input, input_format=input_format.value,
-                            translate_keys=_keys(translate_keys))
+    article = formats.load(input, encoding=encoding, input_format=input_format.value,
+                           translate_keys=_keys(translate_keys))
     pipeline.split_overlong(article, pipeline.estimate_tokens, pipeline.DEFAULT_SEGMENT_TOKENS)
     pipeline.annotate(article, glossary=_glossary(glossary), keep_number_format=keep_number_format)
     if as_json:

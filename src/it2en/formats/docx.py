@@ -1,0 +1,179 @@
+"""Word documents (``.docx``): the body, headers, footers, footnotes, endnotes, text boxes, the
+alt text of images and the title and subject properties. See :mod:`it2en.formats.office`."""
+
+from __future__ import annotations
+
+import copy
+import re
+
+from lxml import etree
+
+from it2en.article import BlockKind
+from it2en.formats.office import (
+    DC, ENGLISH_DOCX, WP, XML_NS, Context, Flat, OfficeArticle, OfficeBlock, _refuse, _w, attribute_block,
+    changed, kind_of_heading, paragraph_segments, parse_xml, strip_tokens, unpack, write_attribute, written,
+)
+
+_TEXT_PARTS = re.compile(r"word/(document|header\d*|footer\d*|footnotes|endnotes)\.xml")
+_PART_ORDER = ("document", "header", "footer", "footnotes", "endnotes")
+_KEEP = {_w("ins"): "tracked changes", _w("del"): "tracked changes", _w("moveFrom"): "tracked changes",
+         _w("moveTo"): "tracked changes", _w("sdt"): "a content control", _w("smartTag"): "a smart tag",
+         _w("customXml"): "custom XML markup"}
+_RUN_KEEP = {_w("fldChar"): "a field", _w("instrText"): "a field", _w("delText"): "tracked changes",
+             _w("delInstrText"): "tracked changes"}
+_DROPPED = {_w("proofErr"), _w("lastRenderedPageBreak")}
+"""Spell-check marks and a layout cache: meaningless once the words change."""
+_LANG_AFTER = {_w("eastAsianLayout"), _w("specVanish"), _w("oMath"), _w("rPrChange")}
+
+
+def _part_rank(name: str) -> tuple[int, str]:
+    stem = name[len("word/"):-len(".xml")]
+    return next(n for n, prefix in enumerate(_PART_ORDER) if stem.startswith(prefix)), name
+
+
+def read(article: OfficeArticle, name: str) -> None:
+    package = article.package
+    parts = sorted((info.filename for info, _ in package.members if _TEXT_PARTS.fullmatch(info.filename)),
+                   key=_part_rank)
+    if "word/document.xml" not in parts:
+        raise _refuse(name, "is a ZIP package without word/document.xml: not a Word document (.docx)")
+    core = package.data("docProps/core.xml")
+    if core is not None:
+        root = article.roots["docProps/core.xml"] = parse_xml(core, name=name, part="docProps/core.xml")
+        for tag, kind in (("title", BlockKind.HEADLINE), ("subject", BlockKind.STANDFIRST)):
+            element = root.find(f"{{{DC}}}{tag}")
+            block = attribute_block("docProps/core.xml", element, "", kind) if element is not None else None
+            if block is not None:
+                article.blocks.append(block)
+    for part in parts:
+        root = article.roots[part] = parse_xml(package.data(part), name=name, part=part)
+        for paragraph in root.iter(_w("p")):
+            flat = _flatten(paragraph)
+            if flat.kept:
+                words = strip_tokens("".join(t.text or "" for t in paragraph.iter(_w("t")))).strip()
+                if words:
+                    article.kept_as_written.append((len(article.blocks) + 1, f"{words[:60]} ({flat.kept})"))
+                continue
+            segments, rebuild = paragraph_segments(flat, paragraph)
+            if segments:
+                article.blocks.append(OfficeBlock(_kind(paragraph), "", segments, part=part, paragraph=rebuild))
+        for picture in root.iter(f"{{{WP}}}docPr"):
+            for attribute in ("title", "descr"):
+                block = attribute_block(part, picture, attribute, BlockKind.PARAGRAPH)
+                if block is not None:
+                    article.blocks.append(block)
+
+
+def _kind(paragraph: etree._Element) -> BlockKind:
+    style = paragraph.find(f"{_w('pPr')}/{_w('pStyle')}")
+    name = style.get(_w("val"), "") if style is not None else ""
+    heading = kind_of_heading(name)
+    if heading is not None:
+        return heading
+    if paragraph.find(f"{_w('pPr')}/{_w('numPr')}") is not None or "list" in name.lower():
+        return BlockKind.LIST_ITEM
+    return BlockKind.PARAGRAPH
+
+
+def _flatten(paragraph: etree._Element) -> Flat:
+    flat = Flat()
+    for child in paragraph:
+        _child(flat, child, None)
+    return flat
+
+
+def _child(flat: Flat, child: etree._Element, outer: etree._Element | None) -> None:
+    tag = child.tag
+    if tag == _w("pPr") or tag in _DROPPED:
+        return
+    if tag in _KEEP:
+        flat.kept = _KEEP[tag]
+    elif tag == _w("r"):
+        _run(flat, child, outer)
+    elif tag == _w("hyperlink") and outer is None:
+        for inner in child:
+            _child(flat, inner, child)
+    else:  # a bookmark, a comment's range, a simple field, an equation: kept whole, in its place
+        flat.pieces.append(("anchor", child))
+
+
+def _run(flat: Flat, run: etree._Element, outer: etree._Element | None) -> None:
+    content = [c for c in run if c.tag != _w("rPr")]
+    for child in content:
+        tag = child.tag
+        if tag in _RUN_KEEP:
+            flat.kept = _RUN_KEEP[tag]
+        elif tag == _w("t"):
+            flat.text(child.text or "", Context(outer, (run,)))
+        elif tag in _DROPPED:
+            continue
+        else:
+            line = tag == _w("cr") or tag == _w("br") and child.get(_w("type"), "textWrapping") == "textWrapping"
+            anchor = run if len(content) == 1 else (run, child)
+            flat.pieces.append(("break" if line else "anchor", anchor))
+
+
+def write(article: OfficeArticle) -> set[str]:
+    """Translated paragraphs rebuilt in their trees; the names of the parts that changed."""
+    touched = set()
+    for block in article.blocks:
+        if not changed(block):
+            continue
+        touched.add(block.part)
+        if block.attribute is not None:
+            write_attribute(block)
+        else:
+            _rebuild(block.paragraph, unpack(block.paragraph, written(block)))
+    return touched
+
+
+def _rebuild(paragraph, pieces) -> None:
+    element = paragraph.element
+    for child in list(element):
+        if child.tag != _w("pPr"):
+            element.remove(child)
+    group: tuple[etree._Element, etree._Element] | None = None
+    for kind, value in pieces:
+        if kind != "text":
+            group = None
+            element.append(_anchor(value))
+            continue
+        text, context = value
+        container = element
+        if context.outer is not None:
+            if group is None or group[1] is not context.outer:
+                group = (etree.SubElement(element, context.outer.tag, dict(context.outer.attrib)), context.outer)
+            container = group[0]
+        else:
+            group = None
+        container.append(_english_run(context.inner[0], text))
+
+
+def _anchor(anchor) -> etree._Element:
+    if not isinstance(anchor, tuple):
+        return anchor
+    run, child = anchor
+    wrapper = etree.Element(run.tag, dict(run.attrib))
+    properties = run.find(_w("rPr"))
+    if properties is not None:
+        wrapper.append(copy.deepcopy(properties))
+    wrapper.append(child)
+    return wrapper
+
+
+def _english_run(template: etree._Element, text: str) -> etree._Element:
+    """A run that looks like ``template``, holding ``text``, its language English."""
+    run = etree.Element(_w("r"), dict(template.attrib))
+    properties = template.find(_w("rPr"))
+    properties = copy.deepcopy(properties) if properties is not None else etree.Element(_w("rPr"))
+    run.append(properties)
+    language = properties.find(_w("lang"))
+    if language is None:
+        language = etree.Element(_w("lang"))
+        after = next((n for n, c in enumerate(properties) if c.tag in _LANG_AFTER), len(properties))
+        properties.insert(after, language)
+    language.set(_w("val"), ENGLISH_DOCX)
+    words = etree.SubElement(run, _w("t"))
+    words.text = text
+    words.set(f"{{{XML_NS}}}space", "preserve")
+    return run
