@@ -109,7 +109,7 @@ def open_package(data: bytes, *, name: str, kind: str) -> Package:
     total = sum(info.file_size for info in infos)
     if total > MAX_TOTAL_BYTES:
         raise _refuse(name, f"unpacks to {total / 2**20:.0f} MiB, more than the limit of "
-                            f"{MAX_TOTAL_BYTES // 2**20} MiB for one document: split it into smaller documents")
+                            f"{MAX_TOTAL_BYTES / 2**20:g} MiB for one document: split it into smaller documents")
     for info in infos:
         if info.file_size > 2**20 and info.file_size > MAX_RATIO * max(info.compress_size, 1):
             raise _refuse(name, f"{info.filename} is compressed more than {MAX_RATIO} to 1: refused as a possible ZIP bomb")
@@ -135,7 +135,7 @@ def parse_xml(data: bytes, *, name: str, part: str) -> etree._Element:
     """A part's XML tree; a DTD (entity declarations: billion laughs, external files) is refused."""
     if len(data) > MAX_PART_BYTES:
         raise _refuse(name, f"{part} is {len(data) / 2**20:.0f} MiB of XML, more than the limit of "
-                            f"{MAX_PART_BYTES // 2**20} MiB: split the document into smaller ones")
+                            f"{MAX_PART_BYTES / 2**20:g} MiB: split the document into smaller ones")
     try:
         root = etree.fromstring(data, _PARSER)
     except etree.XMLSyntaxError as exc:
