@@ -363,3 +363,17 @@ def test_documents_made_by_libreoffice_round_trip_and_libreoffice_opens_every_ou
     for output in outputs:
         pdf = tmp_path / "pdf" / f"{output.stem}.pdf"
         assert pdf.is_file() and pdf.stat().st_size > 1000, (output.name, run.stdout, run.stderr)
+
+
+def test_the_tiny_model_translates_a_document_end_to_end(translate_cli, tmp_path):
+    body = ('<w:p><w:pPr><w:pStyle w:val="Heading1"/></w:pPr><w:r><w:t>Comunicato stampa</w:t></w:r></w:p>'
+            '<w:p><w:r><w:t xml:space="preserve">Il sindaco ha firmato </w:t></w:r><w:r><w:rPr><w:b/></w:rPr>'
+            '<w:t>oggi</w:t></w:r><w:r><w:t xml:space="preserve"> il decreto.</w:t></w:r></w:p>')
+    document = docx_with_body(body, tmp_path)
+    result = translate_cli(document, "-d", "out")
+    assert result.exit_code == 0, result.output
+    output = members((tmp_path / "out" / "made.en.docx").read_bytes())
+    assert sorted(output) == sorted(members(document.read_bytes()))
+    paragraphs = list(xml(output["word/document.xml"]).iter(f"{{{W}}}p"))
+    assert len(paragraphs) == 2
+    assert [r.find(f"{{{W}}}rPr/{{{W}}}b") is not None for r in paragraphs[1].iter(f"{{{W}}}r")].count(True) == 1
