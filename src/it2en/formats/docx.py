@@ -10,8 +10,8 @@ from lxml import etree
 
 from it2en.article import BlockKind
 from it2en.formats.office import (
-    DC, ENGLISH_DOCX, WP, XML_NS, Context, Flat, OfficeArticle, OfficeBlock, _refuse, _w, attribute_block,
-    changed, kind_of_heading, paragraph_segments, parse_xml, strip_tokens, unpack, write_attribute, written,
+    DC, ENGLISH_DOCX, WP, XML_NS, Context, Flat, OfficeArticle, _refuse, _w, add_paragraph, attribute_block,
+    kind_of_heading, parse_xml, rebuild_paragraph, write_blocks,
 )
 
 _TEXT_PARTS = re.compile(r"word/(document|header\d*|footer\d*|footnotes|endnotes)\.xml")
@@ -48,15 +48,8 @@ def read(article: OfficeArticle, name: str) -> None:
     for part in parts:
         root = article.roots[part] = parse_xml(package.data(part), name=name, part=part)
         for paragraph in root.iter(_w("p")):
-            flat = _flatten(paragraph)
-            if flat.kept:
-                words = strip_tokens("".join(t.text or "" for t in paragraph.iter(_w("t")))).strip()
-                if words:
-                    article.kept_as_written.append((len(article.blocks) + 1, f"{words[:60]} ({flat.kept})"))
-                continue
-            segments, rebuild = paragraph_segments(flat, paragraph)
-            if segments:
-                article.blocks.append(OfficeBlock(_kind(paragraph), "", segments, part=part, paragraph=rebuild))
+            add_paragraph(article, part, paragraph, _flatten(paragraph), _kind,
+                          lambda p: "".join(t.text or "" for t in p.iter(_w("t"))))
         for picture in root.iter(f"{{{WP}}}docPr"):
             for attribute in ("title", "descr"):
                 block = attribute_block(part, picture, attribute, BlockKind.PARAGRAPH)
@@ -115,38 +108,16 @@ def _run(flat: Flat, run: etree._Element, outer: etree._Element | None) -> None:
 
 def write(article: OfficeArticle) -> set[str]:
     """Translated paragraphs rebuilt in their trees; the names of the parts that changed."""
-    touched = set()
-    for block in article.blocks:
-        if not changed(block):
-            continue
-        touched.add(block.part)
-        if block.attribute is not None:
-            write_attribute(block)
-        else:
-            _rebuild(block.paragraph, unpack(block.paragraph, written(block)))
-    return touched
+    return write_blocks(article, _rebuild)
 
 
 def _rebuild(paragraph, pieces) -> None:
-    element = paragraph.element
-    for child in list(element):
+    for child in list(paragraph.element):
         if child.tag != _w("pPr"):
-            element.remove(child)
-    group: tuple[etree._Element, etree._Element] | None = None
-    for kind, value in pieces:
-        if kind != "text":
-            group = None
-            element.append(_anchor(value))
-            continue
-        text, context = value
-        container = element
-        if context.outer is not None:
-            if group is None or group[1] is not context.outer:
-                group = (etree.SubElement(element, context.outer.tag, dict(context.outer.attrib)), context.outer)
-            container = group[0]
-        else:
-            group = None
-        container.append(_english_run(context.inner[0], text))
+            paragraph.element.remove(child)
+    rebuild_paragraph(paragraph, pieces, anchor=_anchor,
+                      words=lambda container, text, context, at_start: container.append(
+                          _english_run(context.inner[0], text)))
 
 
 def _anchor(anchor) -> etree._Element:

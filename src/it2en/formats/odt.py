@@ -10,9 +10,8 @@ from lxml import etree
 
 from it2en.article import BlockKind
 from it2en.formats.office import (
-    DC, ENGLISH_ODF, FO_NS, OFFICE_NS, SVG_NS, Context, Flat, OfficeArticle, OfficeBlock, _refuse, _t,
-    attribute_block, changed, kind_of_heading, paragraph_segments, parse_xml, strip_tokens, unpack,
-    write_attribute, written,
+    DC, ENGLISH_ODF, FO_NS, OFFICE_NS, SVG_NS, Context, Flat, OfficeArticle, _refuse, _t, add_paragraph,
+    attribute_block, kind_of_heading, parse_xml, rebuild_paragraph, write_blocks,
 )
 
 _MIMETYPE = b"application/vnd.oasis.opendocument.text"
@@ -57,15 +56,7 @@ def _read_area(article: OfficeArticle, part: str, area: etree._Element) -> None:
             if block is not None:
                 article.blocks.append(block)
             continue
-        flat = _flatten(element)
-        if flat.kept:
-            words = strip_tokens("".join(element.itertext())).strip()
-            if words:
-                article.kept_as_written.append((len(article.blocks) + 1, f"{words[:60]} ({flat.kept})"))
-            continue
-        segments, rebuild = paragraph_segments(flat, element)
-        if segments:
-            article.blocks.append(OfficeBlock(_kind(element), "", segments, part=part, paragraph=rebuild))
+        add_paragraph(article, part, element, _flatten(element), _kind, lambda p: "".join(p.itertext()))
 
 
 def _kind(element: etree._Element) -> BlockKind:
@@ -109,15 +100,7 @@ def _content(flat: Flat, element: etree._Element, outer, inner: tuple) -> None:
 def write(article: OfficeArticle) -> set[str]:
     """Translated paragraphs rebuilt in their trees, Italian language tags made English; the
     names of the parts that changed."""
-    touched = set()
-    for block in article.blocks:
-        if not changed(block):
-            continue
-        touched.add(block.part)
-        if block.attribute is not None:
-            write_attribute(block)
-        else:
-            _rebuild(block.paragraph, unpack(block.paragraph, written(block)))
+    touched = write_blocks(article, _rebuild)
     if touched:
         for part in ("content.xml", "styles.xml"):
             if part in article.roots and _to_english(article.roots[part]):
@@ -139,29 +122,21 @@ def _to_english(root: etree._Element) -> bool:
 
 
 def _rebuild(paragraph, pieces) -> None:
-    element = paragraph.element
-    element.text = None
-    for child in list(element):
-        element.remove(child)
-    group = None
-    for kind, value in pieces:
-        if kind != "text":
-            group = None
-            value.tail = None
-            element.append(value)
-            continue
-        text, context = value
-        at_start = not element.text and not len(element)
-        container = element
-        if context.outer is not None:
-            if group is None or group[1] is not context.outer:
-                group = (etree.SubElement(element, context.outer.tag, dict(context.outer.attrib)), context.outer)
-            container = group[0]
-        else:
-            group = None
-        for wrapper in context.inner:
-            container = etree.SubElement(container, wrapper.tag, dict(wrapper.attrib))
-        _append_text(container, text, at_start=at_start)
+    paragraph.element.text = None
+    for child in list(paragraph.element):
+        paragraph.element.remove(child)
+    rebuild_paragraph(paragraph, pieces, anchor=_detached, words=_words)
+
+
+def _detached(anchor: etree._Element) -> etree._Element:
+    anchor.tail = None
+    return anchor
+
+
+def _words(container: etree._Element, text: str, context: Context, at_start: bool) -> None:
+    for wrapper in context.inner:
+        container = etree.SubElement(container, wrapper.tag, dict(wrapper.attrib))
+    _append_text(container, text, at_start=at_start)
 
 
 def _append_text(container: etree._Element, text: str, *, at_start: bool) -> None:

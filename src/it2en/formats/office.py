@@ -22,12 +22,12 @@ revision history or a field's code.
 
 from __future__ import annotations
 
-import copy
 import io
 import re
 import zipfile
 from collections import Counter
 from dataclasses import dataclass, field
+from typing import Callable
 
 from lxml import etree
 
@@ -316,6 +316,20 @@ def paragraph_segments(flat: Flat, element: etree._Element) -> tuple[list[Segmen
     return segments, Paragraph(element, anchors, contexts, base, source[:start], source[end:])
 
 
+def add_paragraph(article: OfficeArticle, part: str, element: etree._Element, flat: Flat,
+                  kind: Callable[[etree._Element], BlockKind], words: Callable[[etree._Element], str]) -> None:
+    """The paragraph as a block of the article; one kept as written is said in ``kept_as_written``
+    with its first ``words`` and why."""
+    if flat.kept:
+        shown = strip_tokens(words(element)).strip()
+        if shown:
+            article.kept_as_written.append((len(article.blocks) + 1, f"{shown[:60]} ({flat.kept})"))
+        return
+    segments, rebuild = paragraph_segments(flat, element)
+    if segments:
+        article.blocks.append(OfficeBlock(kind(element), "", segments, part=part, paragraph=rebuild))
+
+
 def _kind(context: Context) -> str:
     """The element's name in JSON: ``strong``, ``emphasis``, ``underline`` or ``format``."""
     for wrapper in context.inner:
@@ -376,6 +390,43 @@ def unpack(paragraph: Paragraph, text: str) -> list[tuple[str, object]]:
 
 def changed(block: OfficeBlock) -> bool:
     return any(s.target is not None and s.target != s.source for s in block.segments)
+
+
+def write_blocks(article: OfficeArticle, rebuild: Callable[[Paragraph, list], None]) -> set[str]:
+    """Every translated block written into its tree; the names of the parts that changed."""
+    touched = set()
+    for block in article.blocks:
+        if not changed(block):
+            continue
+        touched.add(block.part)
+        if block.attribute is not None:
+            write_attribute(block)
+        else:
+            rebuild(block.paragraph, unpack(block.paragraph, written(block)))
+    return touched
+
+
+def rebuild_paragraph(paragraph: Paragraph, pieces: list, *, anchor: Callable, words: Callable) -> None:
+    """Fill an emptied paragraph from its unpacked translation: anchors in their places, the
+    words of one link inside one copy of its element; ``words(container, text, context,
+    at_start)`` writes a chunk of text the format's way."""
+    element = paragraph.element
+    group: tuple[etree._Element, etree._Element] | None = None
+    for kind, value in pieces:
+        if kind != "text":
+            group = None
+            element.append(anchor(value))
+            continue
+        text, context = value
+        at_start = not element.text and not len(element)
+        container = element
+        if context.outer is not None:
+            if group is None or group[1] is not context.outer:
+                group = (etree.SubElement(element, context.outer.tag, dict(context.outer.attrib)), context.outer)
+            container = group[0]
+        else:
+            group = None
+        words(container, text, context, at_start)
 
 
 def sentences_of(text: str) -> tuple[list[Segment], str, str]:
