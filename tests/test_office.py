@@ -65,7 +65,7 @@ def translated(engine_cli, engine, document: Path, *flags: str) -> bytes:
 def docx_with_body(body: str, tmp_path: Path, name: str = "made.docx") -> Path:
     """The corpus's real Word package with ``word/document.xml`` holding ``body``."""
     document = (f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<w:document xmlns:w="{W}" '
-                'xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships">'
+                f'xmlns:r="{R}" xmlns:v="urn:schemas-microsoft-com:vml" xmlns:wp="{office.WP}">'
                 f"<w:body>{body}</w:body></w:document>").encode()
     return _replaced(DOCX, {"word/document.xml": document}, tmp_path / name)
 
@@ -185,6 +185,28 @@ def test_the_footnote_reference_stays_between_its_words(engine_cli, tmp_path):
     pieces = ["REF" if r.find(f"{{{W}}}footnoteReference") is not None else "".join(t.text for t in r.iter(f"{{{W}}}t"))
               for r in paragraph.iter(f"{{{W}}}r")]
     assert "".join(pieces) == "IL DECRETO REF ENTRA IN VIGORE OGGI."
+
+
+def test_text_boxes_alt_text_title_and_subject_are_translated_in_their_places(engine_cli, tmp_path):
+    body = ('<w:p><w:r><w:t xml:space="preserve">Vedi il riquadro </w:t></w:r><w:r><w:pict><v:shape><v:textbox>'
+            '<w:txbxContent><w:p><w:r><w:t>Testo nel riquadro.</w:t></w:r></w:p></w:txbxContent></v:textbox></v:shape>'
+            '</w:pict></w:r><w:r><w:t xml:space="preserve"> qui sotto.</w:t></w:r></w:p>'
+            '<w:p><w:r><w:drawing><wp:inline><wp:docPr id="1" name="Foto" descr="Il sindaco in piazza."/></wp:inline>'
+            '</w:drawing></w:r></w:p>')
+    core = ('<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<cp:coreProperties xmlns:cp="http://schemas.'
+            'openxmlformats.org/package/2006/metadata/core-properties" xmlns:dc="http://purl.org/dc/elements/1.1/">'
+            '<dc:title>Relazione annuale</dc:title><dc:subject>Bilancio del comune</dc:subject></cp:coreProperties>')
+    document = _replaced(docx_with_body(body, tmp_path, "box0.docx"), {"docProps/core.xml": core.encode()},
+                         tmp_path / "box.docx")
+    output = members(translated(engine_cli, Shout(), document))
+    body = xml(output["word/document.xml"])
+    outer = next(body.iter(f"{{{W}}}p"))
+    box = next(outer.iter(f"{{{W}}}txbxContent"))
+    assert "".join(t.text for t in box.iter(f"{{{W}}}t")) == "TESTO NEL RIQUADRO."
+    assert "".join(t.text for t in outer.iter(f"{{{W}}}t")) == "VEDI IL RIQUADRO TESTO NEL RIQUADRO. QUI SOTTO."
+    assert next(body.iter(f"{{{office.WP}}}docPr")).get("descr") == "IL SINDACO IN PIAZZA."
+    assert b"<dc:title>RELAZIONE ANNUALE</dc:title><dc:subject>BILANCIO DEL COMUNE</dc:subject>" in output[
+        "docProps/core.xml"]
 
 
 def test_runs_that_look_the_same_are_merged_before_the_model_sees_them(engine_cli, tmp_path):
