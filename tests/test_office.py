@@ -399,3 +399,12 @@ def test_the_tiny_model_translates_a_document_end_to_end(translate_cli, tmp_path
     paragraphs = list(xml(output["word/document.xml"]).iter(f"{{{W}}}p"))
     assert len(paragraphs) == 2
     assert [r.find(f"{{{W}}}rPr/{{{W}}}b") is not None for r in paragraphs[1].iter(f"{{{W}}}r")].count(True) == 1
+
+
+def test_a_document_is_not_written_to_a_terminal(engine_cli, monkeypatch):
+    import it2en.cli
+
+    monkeypatch.setattr(it2en.cli, "_stdout_is_terminal", lambda: True)
+    result = engine_cli(IdentityTranslator(), DOCX)
+    assert result.exit_code == ExitCode.USAGE
+    assert "-o FILE or -d DIR" in result.output and not result.stdout_bytes.startswith(b"PK")

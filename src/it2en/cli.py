@@ -19,7 +19,7 @@ from typing import Optional
 
 import typer
 
-from it2en import batch, models, writing
+from it2en import batch, formats, models, writing
 from it2en.errors import ExitCode, It2enError, ModelUnavailableError, UsageError
 
 EXAMPLES = """
@@ -107,6 +107,10 @@ def _on_sigterm(signum, frame):
 
 def _stdin_is_terminal() -> bool:
     return sys.stdin is None or sys.stdin.isatty()
+
+
+def _stdout_is_terminal() -> bool:
+    return sys.stdout is not None and sys.stdout.isatty()
 
 
 def _stdout():
@@ -272,6 +276,11 @@ def translate(
     jobs = batch.plan(inputs, output=output, output_dir=output_dir, format=format.value,
                       skip_existing=skip_existing, overwrite=overwrite)
     batch.load(jobs, encoding=encoding, input_format=input_format.value, translate_keys=_keys(translate_keys))
+    if format is Format.text and _stdout_is_terminal() and any(
+            job.output is None and job.article is not None and job.article.format in formats.OFFICE_FORMATS
+            for job in jobs):
+        raise UsageError("a translated .docx or .odt is a binary file, not for a terminal: give -o FILE "
+                         "or -d DIR (or -f markdown to read it here).")
     from it2en.api import ArticleTranslator
 
     several = len(jobs) > 1
