@@ -355,7 +355,7 @@ def inspect(
     keep_number_format: bool = typer.Option(False, "--keep-number-format", help="Show no number conversions."),
 ) -> None:
     """Show the blocks and the plain sentences the model will see (markup removed), without a model."""
-    from it2en import formats, pipeline
+    from it2en import pipeline
     from it2en.render import article_dict
 
     if input == "-" and _stdin_is_terminal():
