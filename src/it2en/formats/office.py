@@ -31,9 +31,9 @@ from typing import Callable
 
 from lxml import etree
 
-from it2en.article import Article, BlockKind, Segment
+from it2en.article import Article, Block, BlockKind, Segment
 from it2en.errors import InputDecodeError
-from it2en.formats.prose import CLOSE, HARD, OPEN, TEXT, VERBATIM, Item, MarkupBlock, segments_of_run
+from it2en.formats.prose import CLOSE, HARD, OPEN, TEXT, VERBATIM, Item, segments_of_run
 
 
 MAX_TOTAL_BYTES = 256 * 1024 * 1024
@@ -203,7 +203,7 @@ class Paragraph:
 
 
 @dataclass
-class OfficeBlock(MarkupBlock):
+class OfficeBlock(Block):
     """A block of a Word or OpenDocument article, and where it lives in the package."""
 
     part: str = ""
