@@ -14,6 +14,8 @@ import zipfile
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from conftest import MARKDOWN_SOURCES, OFFICE_DOCUMENTS, WEB_PAGES
 from lxml import etree
 
@@ -176,15 +178,17 @@ def _without_language(data: bytes) -> bytes:
     return etree.tostring(root)
 
 
-def test_the_footnote_reference_stays_between_its_words(engine_cli, tmp_path):
-    body = ('<w:p><w:r><w:t xml:space="preserve">Il decreto </w:t></w:r><w:r><w:rPr><w:rStyle w:val="FootnoteReference"/>'
-            '</w:rPr><w:footnoteReference w:id="1"/></w:r><w:r><w:t xml:space="preserve"> entra in vigore oggi.</w:t></w:r></w:p>')
+@pytest.mark.parametrize("before, after", [(" ", " "), ("", " "), ("", ""), (" ", "")])
+def test_the_footnote_reference_stays_between_its_words(engine_cli, tmp_path, before, after):
+    body = (f'<w:p><w:r><w:t xml:space="preserve">Il decreto{before}</w:t></w:r><w:r><w:rPr><w:rStyle w:val="FootnoteReference"/>'
+            f'</w:rPr><w:footnoteReference w:id="1"/></w:r><w:r><w:t xml:space="preserve">{after}entra in vigore su www.gazzetta.it oggi.</w:t>'
+            '</w:r></w:p>')
     document = docx_with_body(body, tmp_path)
     output = xml(members(translated(engine_cli, Shout(), document))["word/document.xml"])
     paragraph = next(output.iter(f"{{{W}}}p"))
-    pieces = ["REF" if r.find(f"{{{W}}}footnoteReference") is not None else "".join(t.text for t in r.iter(f"{{{W}}}t"))
+    pieces = ["¹" if r.find(f"{{{W}}}footnoteReference") is not None else "".join(t.text for t in r.iter(f"{{{W}}}t"))
               for r in paragraph.iter(f"{{{W}}}r")]
-    assert "".join(pieces) == "IL DECRETO REF ENTRA IN VIGORE OGGI."
+    assert "".join(pieces) == f"IL DECRETO{before}¹{after}ENTRA IN VIGORE SU www.gazzetta.it OGGI."  # the URL masked
 
 
 def test_text_boxes_alt_text_title_and_subject_are_translated_in_their_places(engine_cli, tmp_path):
@@ -408,3 +412,67 @@ def test_a_document_is_not_written_to_a_terminal(engine_cli, monkeypatch):
     result = engine_cli(IdentityTranslator(), DOCX)
     assert result.exit_code == ExitCode.USAGE
     assert "-o FILE or -d DIR" in result.output and not result.stdout_bytes.startswith(b"PK")
+
+
+
+class Reverse(IdentityTranslator):
+    """Every sentence's words in reverse order, aligned word for word: formatting must move."""
+
+    name = "reverse"
+
+    def translate(self, sentences, **kwargs):
+        return [" ".join(reversed(s.split())) for s in sentences]
+
+    def translate_aligned(self, sentences, **kwargs):
+        out = []
+        for s in sentences:
+            count = len(s.split())
+            out.append((" ".join(reversed(s.split())), [(i, count - 1 - i) for i in range(count)]))
+        return out
+
+
+WORDS = st.sampled_from(["casa", "gatto", "nero", "sindaco", "piazza", "legge", "strada", "scuola", "treno"])
+LOOKS = st.sampled_from(["", "<w:b/>", "<w:i/>", "<w:u w:val=\"single\"/>", "<w:b/><w:i/>"])
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+@given(runs=st.lists(st.tuples(st.lists(WORDS, min_size=1, max_size=4), LOOKS), min_size=1, max_size=6),
+       footnote=st.booleans())
+def test_random_formatting_follows_its_words_through_a_reordering_translation(runs, footnote, tmp_path):
+    """Each formatted run's words come back formatted the same way, wherever the translation puts
+    them; every word comes back once, and the footnote reference is kept."""
+    from it2en import formats
+    from it2en.api import ArticleTranslator
+
+    xml_runs = []
+    for number, (words, look) in enumerate(runs):
+        text = " ".join(words) + " "
+        xml_runs.append(f'<w:r><w:rPr>{look}</w:rPr><w:t xml:space="preserve">{text}</w:t></w:r>')
+        if footnote and number == 0:
+            xml_runs.append('<w:r><w:footnoteReference w:id="1"/></w:r>')
+    document = docx_with_body(f"<w:p>{''.join(xml_runs)}<w:r><w:t>.</w:t></w:r></w:p>", tmp_path, "random.docx")
+    article = formats.load(str(document), input_format="docx")
+    ArticleTranslator(engine=Reverse(), keep_number_format=True).translate_article(article)
+    output = xml(members(formats.render(article))["word/document.xml"])
+    paragraph = next(output.iter(f"{{{W}}}p"))
+    source_words: dict[str, list[str]] = {}
+    target_words: dict[str, list[str]] = {}
+    for words, look in runs:
+        source_words.setdefault(look, []).extend(words)
+    for run in paragraph.iter(f"{{{W}}}r"):
+        properties = run.find(f"{{{W}}}rPr")
+        look = "".join(_written_as(c) for c in properties if c.tag != f"{{{W}}}lang") if properties is not None else ""
+        target_words.setdefault(look, []).extend(w.strip(".") for w in "".join(t.text or "" for t in run.iter(f"{{{W}}}t")).split())
+    target_words = {k: sorted(w for w in v if w) for k, v in target_words.items() if any(v)}
+    moved = any("markup_moved" in s.flags for s in article.segments())
+    all_source = sorted(w for words, _ in runs for w in words)
+    assert sorted(w for v in target_words.values() for w in v) == all_source
+    if not moved:
+        assert target_words == {k: sorted(v) for k, v in source_words.items()}
+    assert sum(1 for _ in paragraph.iter(f"{{{W}}}footnoteReference")) == int(footnote)
+
+
+def _written_as(element) -> str:
+    """A run property as the test writes it: ``<w:u w:val="single"/>``."""
+    attributes = "".join(f' w:{etree.QName(k).localname}="{v}"' for k, v in element.attrib.items())
+    return f"<w:{etree.QName(element).localname}{attributes}/>"

@@ -200,6 +200,8 @@ class Paragraph:
     base: Context
     head: str
     tail: str
+    glued: list[tuple[bool, bool]] = field(default_factory=list)
+    """For each anchor: whether it was glued to the word before it, and to the word after it."""
 
 
 @dataclass
@@ -281,6 +283,13 @@ def paragraph_segments(flat: Flat, element: etree._Element) -> tuple[list[Segmen
         items[opened].partner = len(items) - 1
 
     texts = [n for n, (kind, value) in enumerate(pieces) if kind == "text" and value[0].strip()]
+    glued: list[list[bool]] = []
+
+    def plain_before() -> str:
+        """The plain text just before the end: the last text item's, or an object's marker."""
+        last = next((i for i in reversed(items) if i.kind in (TEXT, VERBATIM, HARD)), None)
+        return last.plain if last is not None and last.kind == TEXT else "x"
+
     link_open: tuple[int, etree._Element] | None = None
     for number, (kind, value) in enumerate(pieces):
         outer = value[1].outer if kind == "text" else None
@@ -289,14 +298,25 @@ def paragraph_segments(flat: Flat, element: etree._Element) -> tuple[list[Segmen
             link_open = None
         if kind != "text":
             anchors.append(value)
+            glued.append([False, False])
             marker = chr(_ANCHOR_BASE + len(anchors) - 1)
-            if texts and texts[0] < number < texts[-1]:
-                add(HARD if kind == "break" else VERBATIM, marker)
+            if texts and texts[0] < number < texts[-1] and kind == "break":
+                add(HARD, marker)
+            elif texts and texts[0] < number < texts[-1]:
+                # an object glued to a word (``decreto¹``) is set apart by a space the model sees
+                # and the writing takes away: its placeholder must be a word of its own
+                glued[-1][0] = not plain_before()[-1:].isspace()
+                if glued[-1][0]:
+                    add(TEXT, " ", plain=" ")
+                add(VERBATIM, marker)
             else:  # before or after the words: stays there, out of the sentences
                 source_parts.append(marker)
                 length += 1
             continue
         text, context = value
+        if items and items[-1].kind == VERBATIM and not text[:1].isspace():
+            glued[-1][1] = True
+            add(TEXT, " ", plain=" ")
         around = base
         if outer is not None:
             around = link_base[id(outer)]
@@ -313,7 +333,8 @@ def paragraph_segments(flat: Flat, element: etree._Element) -> tuple[list[Segmen
     segments, start, end = segments_of_run(source, items)
     if not segments:
         start = end = len(source)
-    return segments, Paragraph(element, anchors, contexts, base, source[:start], source[end:])
+    return segments, Paragraph(element, anchors, contexts, base, source[:start], source[end:],
+                               [tuple(sides) for sides in glued])
 
 
 def add_paragraph(article: OfficeArticle, part: str, element: etree._Element, flat: Flat,
@@ -361,6 +382,7 @@ def unpack(paragraph: Paragraph, text: str) -> list[tuple[str, object]]:
     stack: list[Context] = [paragraph.base]
     buffer: list[str] = []
     placed: set[int] = set()
+    skip_space = False
 
     def flush() -> None:
         if buffer:
@@ -374,18 +396,41 @@ def unpack(paragraph: Paragraph, text: str) -> list[tuple[str, object]]:
             if len(stack) > 1:
                 stack.pop()
         elif _ANCHOR_BASE <= code < _ANCHOR_BASE + len(paragraph.anchors):
+            number = code - _ANCHOR_BASE
+            before, after = paragraph.glued[number]
+            if before:
+                _drop_last_space(buffer, result)
             flush()
-            if code - _ANCHOR_BASE not in placed:
-                placed.add(code - _ANCHOR_BASE)
-                result.append(("anchor", paragraph.anchors[code - _ANCHOR_BASE]))
+            if number not in placed:
+                placed.add(number)
+                result.append(("anchor", paragraph.anchors[number]))
+            skip_space = after
         elif _OPEN_BASE <= code < _OPEN_BASE + len(paragraph.contexts):
             flush()
             stack.append(paragraph.contexts[code - _OPEN_BASE])
+        elif skip_space and char.isspace():
+            skip_space = False
         else:
+            skip_space = False
             buffer.append(char)
     flush()
     result.extend(("anchor", a) for n, a in enumerate(paragraph.anchors) if n not in placed)
     return result
+
+
+def _drop_last_space(buffer: list[str], result: list[tuple[str, object]]) -> None:
+    """Take away the space written before a glued object: from the text not yet written, else
+    from the last chunk written."""
+    if buffer:
+        if buffer[-1].isspace():
+            buffer.pop()
+        return
+    if result and result[-1][0] == "text" and result[-1][1][0][-1:].isspace():
+        text, context = result[-1][1]
+        if text[:-1]:
+            result[-1] = ("text", (text[:-1], context))
+        else:
+            result.pop()
 
 
 def changed(block: OfficeBlock) -> bool:
