@@ -32,7 +32,7 @@ from typing import Callable
 from lxml import etree
 
 from it2en.article import Article, Block, BlockKind, Segment
-from it2en.errors import InputDecodeError
+from it2en.errors import InputDecodeError, UsageError
 from it2en.formats.prose import CLOSE, HARD, OPEN, TEXT, VERBATIM, Item, segments_of_run
 
 
@@ -81,6 +81,8 @@ class Package:
     """The ZIP as read: every member's info and bytes, in order."""
 
     members: list[tuple[zipfile.ZipInfo, bytes]]
+    original: bytes = b""
+    """The file as read: written back as it is when nothing in it was translated."""
 
     def data(self, name: str) -> bytes | None:
         return next((data for info, data in self.members if info.filename == name), None)
@@ -125,7 +127,7 @@ def open_package(data: bytes, *, name: str, kind: str) -> Package:
         if len(content) > info.file_size:
             raise _refuse(name, f"{info.filename} unpacks to more than it declares: refused as a possible ZIP bomb")
         members.append((info, content))
-    return Package(members)
+    return Package(members, data)
 
 
 _PARSER = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False)
@@ -500,6 +502,9 @@ def strip_tokens(text: str) -> str:
 
 def parse(data: bytes, *, name: str, kind: str) -> OfficeArticle:
     """A ``.docx`` or ``.odt`` document as an Article of its translatable text."""
+    if isinstance(data, str):
+        raise UsageError(f"a {kind} document is read as bytes, not text: translate it with translate_file() "
+                         "or formats.load(), or pass its bytes")
     package = open_package(data, name=name, kind=kind)
     from it2en.formats import docx, odt
 
@@ -513,11 +518,14 @@ def parse(data: bytes, *, name: str, kind: str) -> OfficeArticle:
 
 
 def render(article: OfficeArticle) -> bytes:
-    """The package with its translated parts; parts without a changed sentence as they came."""
+    """The package with its translated parts; parts without a changed sentence as they came (and
+    the file as it came when no sentence changed)."""
     from it2en.formats import docx, odt
 
     dialect = docx if article.format == "docx" else odt
     touched = dialect.write(article)
+    if not touched:
+        return article.package.original
     output = io.BytesIO()
     with zipfile.ZipFile(output, "w") as archive:
         for info, data in article.package.members:
