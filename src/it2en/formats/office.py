@@ -174,7 +174,7 @@ def _look(element: etree._Element) -> tuple:
     if properties is not None:
         shown = tuple(sorted(
             (child.tag, tuple(sorted((k, v) for k, v in child.attrib.items() if "rsid" not in k)))
-            for child in properties if child.tag not in (_w("lang"), _w("noProof"), _w("rsidR"))))
+            for child in properties if child.tag not in (_w("lang"), _w("noProof"))))
     return (element.tag, attributes, shown)
 
 
