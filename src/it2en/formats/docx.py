@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import copy
 import re
+from dataclasses import dataclass
 
 from lxml import etree
 
@@ -19,7 +20,7 @@ _PART_ORDER = ("document", "header", "footer", "footnotes", "endnotes")
 _KEEP = {_w("ins"): "tracked changes", _w("del"): "tracked changes", _w("moveFrom"): "tracked changes",
          _w("moveTo"): "tracked changes", _w("sdt"): "a content control", _w("smartTag"): "a smart tag",
          _w("customXml"): "custom XML markup"}
-_RUN_KEEP = {_w("fldChar"): "a field", _w("instrText"): "a field", _w("delText"): "tracked changes",
+_RUN_KEEP = {_w("instrText"): "a field's code without its field", _w("delText"): "tracked changes",
              _w("delInstrText"): "tracked changes"}
 _DROPPED = {_w("proofErr"), _w("lastRenderedPageBreak")}
 """Spell-check marks and a layout cache: meaningless once the words change."""
@@ -68,10 +69,36 @@ def _kind(paragraph: etree._Element) -> BlockKind:
     return BlockKind.PARAGRAPH
 
 
+@dataclass
+class _Field:
+    """The nodes of a complex field (``w:fldChar`` begin … end: a page number, a date, a table of
+    contents, a cross reference) while it is read: its code and its result, kept whole."""
+
+    nodes: list[etree._Element]
+    depth: int = 0
+
+    def take(self, node: etree._Element) -> bool:
+        """Add ``node``; True once the field has ended."""
+        self.nodes.append(node)
+        for mark in node.iter(_w("fldChar")):
+            kind = mark.get(_w("fldCharType"))
+            self.depth += 1 if kind == "begin" else -1 if kind == "end" else 0
+        return self.depth <= 0
+
+
 def _flatten(paragraph: etree._Element) -> Flat:
     flat = Flat()
+    field: _Field | None = None
     for child in paragraph:
-        _child(flat, child, None)
+        if field is None and child.tag == _w("r") and child.find(_w("fldChar")) is not None:
+            field = _Field([])
+        if field is None:
+            _child(flat, child, None)
+        elif field.take(child):
+            flat.pieces.append(("anchor", field.nodes))
+            field = None
+    if field is not None:
+        flat.kept = "a field that runs on into the next paragraph"
     return flat
 
 
@@ -81,6 +108,8 @@ def _child(flat: Flat, child: etree._Element, outer: etree._Element | None) -> N
         return
     if tag in _KEEP:
         flat.kept = _KEEP[tag]
+    elif tag == _w("r") and child.find(_w("fldChar")) is not None:
+        flat.kept = "a field inside a link"
     elif tag == _w("r"):
         _run(flat, child, outer)
     elif tag == _w("hyperlink") and outer is None:
@@ -120,16 +149,19 @@ def _rebuild(paragraph, pieces) -> None:
                           _english_run(context.inner[0], text)))
 
 
-def _anchor(anchor) -> etree._Element:
-    if not isinstance(anchor, tuple):
+def _anchor(anchor) -> list[etree._Element]:
+    """The nodes an anchor is written as: a field's runs, an element, or a run's child in a copy of its run."""
+    if isinstance(anchor, list):
         return anchor
+    if not isinstance(anchor, tuple):
+        return [anchor]
     run, child = anchor
     wrapper = etree.Element(run.tag, dict(run.attrib))
     properties = run.find(_w("rPr"))
     if properties is not None:
         wrapper.append(copy.deepcopy(properties))
     wrapper.append(child)
-    return wrapper
+    return [wrapper]
 
 
 def _english_run(template: etree._Element, text: str) -> etree._Element:

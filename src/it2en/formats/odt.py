@@ -128,9 +128,9 @@ def _rebuild(paragraph, pieces) -> None:
     rebuild_paragraph(paragraph, pieces, anchor=_detached, words=_words)
 
 
-def _detached(anchor: etree._Element) -> etree._Element:
+def _detached(anchor: etree._Element) -> list[etree._Element]:
     anchor.tail = None
-    return anchor
+    return [anchor]
 
 
 def _words(container: etree._Element, text: str, context: Context, at_start: bool) -> None:

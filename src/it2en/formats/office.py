@@ -15,9 +15,10 @@ anchors are verbatim pieces masked by placeholders. Tokens and anchors are chara
 supplementary private use area B, which no Italian text uses. Adjacent runs that look the same
 (they differ only by revision ids, spell-check marks or language) are merged first.
 
-A paragraph with tracked changes, a complex field (``w:fldChar``) or a content control is kept as
-written, untranslated, and reported in ``Article.kept_as_written``: translating it would drop the
-revision history or a field's code.
+A paragraph with tracked changes, a content control, or a complex field (``w:fldChar``) that runs
+on into the next paragraph is kept as written, untranslated, and reported in
+``Article.kept_as_written``: translating it would drop the revision history or cut a field apart.
+A complex field inside one paragraph (a page number, a date, a cross reference) is one object.
 """
 
 from __future__ import annotations
@@ -185,7 +186,7 @@ class Flat:
     pieces: list[tuple[str, object]] = field(default_factory=list)
     """``("text", (text, Context))``, ``("anchor", element)``, ``("break", element)``."""
     kept: str = ""
-    """Why the paragraph is kept as written (tracked changes, a complex field), else empty."""
+    """Why the paragraph is kept as written (tracked changes, a field over paragraphs), else empty."""
 
     def text(self, text: str, context: Context) -> None:
         if text:
@@ -454,15 +455,16 @@ def write_blocks(article: OfficeArticle, rebuild: Callable[[Paragraph, list], No
 
 
 def rebuild_paragraph(paragraph: Paragraph, pieces: list, *, anchor: Callable, words: Callable) -> None:
-    """Fill an emptied paragraph from its unpacked translation: anchors in their places, the
-    words of one link inside one copy of its element; ``words(container, text, context,
-    at_start)`` writes a chunk of text the format's way."""
+    """Fill an emptied paragraph from its unpacked translation: anchors in their places (``anchor``
+    gives the nodes each is written as), the words of one link inside one copy of its element;
+    ``words(container, text, context, at_start)`` writes a chunk of text the format's way."""
     element = paragraph.element
     group: tuple[etree._Element, etree._Element] | None = None
     for kind, value in pieces:
         if kind != "text":
             group = None
-            element.append(anchor(value))
+            for node in anchor(value):
+                element.append(node)
             continue
         text, context = value
         at_start = not element.text and not len(element)
