@@ -488,3 +488,18 @@ def test_the_api_says_a_document_is_bytes():
     with pytest.raises(UsageError, match="read as bytes"):
         ArticleTranslator(engine=IdentityTranslator()).translate_text("testo", input_format="docx")
     assert ArticleTranslator(engine=IdentityTranslator(), keep_number_format=True).translate_file(ODT) == ODT.read_bytes()
+
+
+def test_an_opendocument_footer_is_translated_around_its_page_number_field(engine_cli, tmp_path):
+    styles = members(ODT.read_bytes())["styles.xml"].replace(
+        b'<style:master-page style:name="Standard" style:page-layout-name="Mpm1"/>',
+        b'<style:master-page style:name="Standard" style:page-layout-name="Mpm1"><style:footer>'
+        b'<text:p text:style-name="Footer">Pagina <text:page-number text:select-page="current">1</text:page-number>'
+        b' del documento</text:p></style:footer></style:master-page>')
+    assert b"<style:footer>" in styles
+    document = _replaced(ODT, {"styles.xml": styles}, tmp_path / "footer.odt")
+    footer = next(xml(members(translated(engine_cli, Shout(), document))["styles.xml"]).iter(
+        "{urn:oasis:names:tc:opendocument:xmlns:style:1.0}footer"))
+    paragraph = next(footer.iter(f"{{{T}}}p"))
+    assert paragraph.text == "PAGINA " and paragraph[0].tag == f"{{{T}}}page-number"
+    assert paragraph[0].text == "1" and paragraph[0].tail == " DEL DOCUMENTO"
