@@ -47,6 +47,8 @@ HUB_LAYOUTS = Path(__file__).resolve().parent / "fixtures" / "hub_layouts"
 ``opus-mt-it-en``, ``tc-big`` (its tied twin with a stray ``lm_head.weight``), ``untied``."""
 WEB_PAGES = sorted((CORPUS / "web").glob("*.html"))
 """Real Italian web pages saved whole (three with a ``.gold.json`` extraction)."""
+OFFICE_DOCUMENTS = sorted((CORPUS / "office").glob("*.docx")) + sorted((CORPUS / "office").glob("*.odt"))
+"""Real Italian Word and OpenDocument documents that no one here wrote."""
 
 # ----------------------------------------------------------------------------- isolation
 
@@ -309,3 +311,30 @@ def local_ray():
              log_to_driver=False, configure_logging=False)
     yield ray
     ray.shutdown()
+
+
+# ----------------------------------------------------------------------------- LibreOffice
+
+
+@pytest.fixture(scope="session")
+def soffice(tmp_path_factory: pytest.TempPathFactory):
+    """``convert(files, to, outdir)``: LibreOffice in headless mode, one call for all ``files``,
+    with a private profile (concurrent runs do not share one). Skipped where LibreOffice is not
+    installed, except in CI (``CI=true``), where ``.ci/run`` installs it: there it fails."""
+    import shutil
+    import subprocess
+
+    program = shutil.which("soffice") or shutil.which("libreoffice")
+    if program is None:
+        if os.environ.get("CI", "").lower() == "true":
+            pytest.fail("LibreOffice (soffice) is not installed, but CI must run the office tests: "
+                        "install libreoffice-writer-nogui")
+        pytest.skip("LibreOffice (soffice) is not installed: apt-get install libreoffice-writer-nogui")
+    profile = tmp_path_factory.mktemp("soffice-profile")
+
+    def convert(files: list[Path], to: str, outdir: Path, *extra: str) -> subprocess.CompletedProcess:
+        return subprocess.run([program, f"-env:UserInstallation={profile.as_uri()}", "--headless", *extra,
+                               "--convert-to", to, "--outdir", str(outdir), *map(str, files)],
+                              capture_output=True, text=True, timeout=300)
+
+    return convert

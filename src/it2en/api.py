@@ -14,7 +14,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Callable, Iterable
 
-from it2en import models, pipeline, reading, writing
+from it2en import models, pipeline, writing
 from it2en import formats
 from it2en.article import Article
 from it2en.engines import Translator
@@ -148,15 +148,16 @@ class ArticleTranslator:
     def translate_file(
         self, path: str | Path, output: str | Path | None = None, *, format: str = "text",
         encoding: str | None = None, input_format: str = "auto",
-    ) -> str:
-        """Translate a file; write it atomically to ``output`` when given; return the text."""
-        text = reading.read_input(str(path), encoding=encoding)
-        result = self.translate_text(text, format=format, name=str(path), input_format=input_format)
+    ) -> str | bytes:
+        """Translate a file; write it atomically to ``output`` when given; return the text (the
+        bytes of a ``.docx`` or ``.odt`` written in its own format)."""
+        article = formats.load(str(path), encoding=encoding, input_format=input_format)
+        result = self.render(self.translate_article(article), format)
         if output is not None:
             writing.write_atomic(Path(output), result)
         return result
 
-    def render(self, article: Article, format: str = "text") -> str:
+    def render(self, article: Article, format: str = "text") -> str | bytes:
         return WRITERS[format].render(article, self._meta or self._unloaded_meta())
 
     @property

@@ -18,11 +18,10 @@ from it2en import formats, web, writing
 from it2en.api import ArticleTranslator
 from it2en.article import Article
 from it2en.errors import It2enError, OutputCreateError, UsageError
-from it2en.reading import read_input
 from it2en.render import REVIEW_INDEX, WRITERS, OutputMeta, render_review_index
 
 STDIN = "-"
-FOLDER_SUFFIXES = (".txt", ".md", ".markdown", ".html", ".htm")
+FOLDER_SUFFIXES = (".txt", ".md", ".markdown", ".html", ".htm", ".docx", ".odt")
 
 
 class Status(str, Enum):
@@ -42,7 +41,7 @@ class Job:
     reason: str = ""
     error: It2enError | None = None
     article: Article | None = None
-    rendered: str | None = None
+    rendered: str | bytes | None = None
 
 
 @dataclass
@@ -88,7 +87,7 @@ def expand_inputs(inputs: list[str], *, output_dir: Path | None = None,
             found = sorted(p for p in path.rglob("*") if p.is_file() and p.suffix.lower() in FOLDER_SUFFIXES
                            and not (skip and p.relative_to(path).parts[: len(skip)] == skip))
             if not found:
-                raise UsageError(f"{item}: the folder holds no .txt, .md, .markdown, .html or .htm file to translate.")
+                raise UsageError(f"{item}: the folder holds no .txt, .md, .markdown, .html, .htm, .docx or .odt file to translate.")
             expanded.extend((str(p), p.relative_to(path)) for p in found)
         else:
             expanded.append((item, PurePath("stdin.txt" if item == STDIN else path.name)))
@@ -182,24 +181,25 @@ def load(jobs: list[Job], *, encoding: str | None = None, stdin: BinaryIO | None
         if job.status is not Status.PENDING:
             continue
         try:
-            text, chosen = read_source(job.source, encoding=encoding, stdin=stdin, input_format=input_format,
-                                       fetch=fetch)
+            job.article = load_article(job.source, encoding=encoding, stdin=stdin, input_format=input_format,
+                                       translate_keys=translate_keys, fetch=fetch)
         except It2enError as error:
             job.status, job.reason, job.error = Status.FAILED, str(error), error
-            continue
-        job.article = formats.parse(text, name=job.source, input_format=chosen, translate_keys=translate_keys)
 
 
-def read_source(source: str, *, encoding: str | None = None, stdin: BinaryIO | None = None,
-                input_format: str = "auto", fetch: web.FetchOptions | None = None) -> tuple[str, str]:
-    """One input's text and the format to parse it in: a file or stdin as given, a web address
-    fetched (its own format: Markdown article or HTML page)."""
+def load_article(source: str, *, encoding: str | None = None, stdin: BinaryIO | None = None,
+                 input_format: str = "auto", translate_keys: tuple[str, ...] = (),
+                 fetch: web.FetchOptions | None = None) -> Article:
+    """One input parsed: a web address fetched (its article as Markdown, or with ``whole_page``
+    the page as HTML), a file or stdin read as its format needs (bytes for a document package)."""
     if web.is_address(source):
         options = fetch or web.FetchOptions()
         if encoding and not options.encoding:
             options = replace(options, encoding=encoding)
-        return web.read_address(source, options)
-    return read_input(source, encoding=encoding, stdin=stdin), input_format
+        text, chosen = web.read_address(source, options)
+        return formats.parse(text, name=source, input_format=chosen, translate_keys=translate_keys)
+    return formats.load(source, encoding=encoding, input_format=input_format, translate_keys=translate_keys,
+                        stdin=stdin)
 
 
 def run(

@@ -19,7 +19,7 @@ from typing import Optional
 
 import typer
 
-from it2en import batch, models, versions, writing
+from it2en import batch, formats, models, versions, writing
 from it2en.errors import ExitCode, It2enError, ModelUnavailableError, UsageError
 from it2en.web import DEFAULT_MAX_MB, DEFAULT_TIMEOUT, FetchOptions, is_address
 
@@ -45,6 +45,8 @@ Examples:
   it2en translate post.md -o post.en.md          # Markdown in, the same Markdown out
 
   it2en translate pagina.html -o page.html        # tags and attributes kept
+
+  it2en translate comunicato.docx -d english/     # english/comunicato.en.docx, layout kept
 
   cat post.md | it2en translate --input-format markdown -
 
@@ -93,9 +95,12 @@ class InputFormat(str, Enum):
     text = "text"
     markdown = "markdown"
     html = "html"
+    docx = "docx"
+    odt = "odt"
 
 
-INPUT_FORMAT_HELP = "auto: by suffix (.md .markdown: markdown, .html .htm: html, else text); stdin is text."
+INPUT_FORMAT_HELP = ("auto: by suffix (.md .markdown: markdown, .html .htm: html, .docx: docx, .odt: odt, "
+                     "else text); stdin is text. Example: --input-format docx")
 TRANSLATE_KEYS_HELP = ("Front matter keys to translate besides title, subtitle, description, summary, "
                        "excerpt; comma-separated, e.g. tagline,lead.")
 
@@ -149,6 +154,10 @@ def _on_sigterm(signum, frame):
 
 def _stdin_is_terminal() -> bool:
     return sys.stdin is None or sys.stdin.isatty()
+
+
+def _stdout_is_terminal() -> bool:
+    return sys.stdout is not None and sys.stdout.isatty()
 
 
 def _stdout():
@@ -270,8 +279,8 @@ class _Reporter:
 def translate(
     inputs: Optional[list[str]] = typer.Argument(
         None, metavar="INPUT",
-        help="Web addresses (http, https), files or folders (.txt .md .markdown .html .htm, recursively), "
-             "or - for stdin. None: stdin."
+        help="Web addresses (http, https), files or folders (.txt .md .markdown .html .htm .docx .odt, "
+             "recursively), or - for stdin. None: stdin."
     ),
     output: Optional[Path] = typer.Option(None, "-o", "--output", help="Write the one input's translation to this file."),
     output_dir: Optional[Path] = typer.Option(
@@ -322,6 +331,11 @@ def translate(
     _check_save_source(save_source, [job.source for job in jobs])
     batch.load(jobs, encoding=encoding, input_format=input_format.value, translate_keys=_keys(translate_keys),
                fetch=_fetch_options(whole_page, save_source, timeout, max_page_mb))
+    if format is Format.text and _stdout_is_terminal() and any(
+            job.output is None and job.article is not None and job.article.format in formats.OFFICE_FORMATS
+            for job in jobs):
+        raise UsageError("a translated .docx or .odt is a binary file, not for a terminal: give -o FILE "
+                         "or -d DIR (or -f markdown to read it here).")
     from it2en.api import ArticleTranslator
 
     several = len(jobs) > 1
@@ -402,15 +416,15 @@ def inspect(
     max_page_mb: float = MAX_PAGE_OPTION,
 ) -> None:
     """Show the blocks and the plain sentences the model will see (markup removed), without a model."""
-    from it2en import formats, pipeline
+    from it2en import pipeline
     from it2en.render import article_dict
 
     if input == "-" and _stdin_is_terminal():
         raise UsageError("no INPUT given and standard input is a terminal: name a file, or pipe text in.")
     _check_save_source(save_source, [input])
-    text, chosen = batch.read_source(input, encoding=encoding, input_format=input_format.value,
-                                     fetch=_fetch_options(whole_page, save_source, timeout, max_page_mb))
-    article = formats.parse(text, name=input, input_format=chosen, translate_keys=_keys(translate_keys))
+    article = batch.load_article(input, encoding=encoding, input_format=input_format.value,
+                                 translate_keys=_keys(translate_keys),
+                                 fetch=_fetch_options(whole_page, save_source, timeout, max_page_mb))
     pipeline.split_overlong(article, pipeline.estimate_tokens, pipeline.DEFAULT_SEGMENT_TOKENS)
     pipeline.annotate(article, glossary=_glossary(glossary), keep_number_format=keep_number_format)
     if as_json:

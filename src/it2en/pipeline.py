@@ -412,9 +412,13 @@ def problems(article: Article) -> list[str]:
             excerpt = segment.source if len(segment.source) <= 60 else segment.source[:57] + "…"
             lines.append(f"{_printable(article.name)}: segment {number}: {', '.join(issues)}: "
                          f"{_printable(excerpt)}")
+    office = article.format in ("docx", "odt")
+    where = "paragraph" if office else "line"
+    why = ("it holds tracked changes, a field's code or a content control" if office
+           else "its markup could not be mapped to the source exactly")
     for line, words in article.kept_as_written:
-        lines.append(f"{_printable(article.name)}: line {line}: kept_as_written (its markup could not be "
-                     f"mapped to the source exactly, so it is not translated): {_printable(words)}")
+        lines.append(f"{_printable(article.name)}: {where} {line}: kept_as_written ({why}, so it is not "
+                     f"translated): {_printable(words)}")
     return lines
 
 

@@ -27,7 +27,7 @@ from typing import BinaryIO
 
 from .errors import InputDecodeError, InputMissingError, UsageError
 
-__all__ = ["decode", "read_input", "STDIN_NAME"]
+__all__ = ["decode", "read_bytes", "read_input", "STDIN_NAME"]
 
 STDIN_NAME = "<stdin>"
 
@@ -133,6 +133,27 @@ def read_input(
     path = str(path)
     if path == "-":
         return _read_stdin(stdin, encoding=encoding)
+    return decode(read_bytes(path), name=path, encoding=encoding)
+
+
+def read_bytes(path: str, *, stdin: BinaryIO | None = None) -> bytes:
+    """The bytes of one input (a document package: ``.docx``, ``.odt``), ``"-"`` for standard input.
+
+    Raises:
+        InputMissingError: the file is missing, a folder, or cannot be read.
+    """
+    path = str(path)
+    if path == "-":
+        stream = stdin if stdin is not None else getattr(sys.stdin, "buffer", None)
+        if stream is None:
+            raise InputMissingError("standard input is closed; give an input file, or pipe the document in")
+        try:
+            data = stream.read()
+        except (OSError, ValueError) as exc:
+            raise InputMissingError(f"standard input: cannot be read ({exc})") from None
+        if isinstance(data, str):
+            raise UsageError("standard input is a text stream: a .docx or .odt document must be read as bytes")
+        return data or b""
     if path == "":
         raise InputMissingError(
             "an empty path was given as an input file: give a file name, or - for standard input"
@@ -141,7 +162,7 @@ def read_input(
     shown = _show(path)
     try:
         with open(path, "rb") as handle:
-            data = handle.read()
+            return handle.read()
     except FileNotFoundError:
         raise InputMissingError(
             f"{shown}: no such file; check the path (the current folder is not searched "
@@ -168,7 +189,6 @@ def read_input(
         ) from None
     except ValueError as exc:  # e.g. an embedded NUL character in the path
         raise InputMissingError(f"{shown}: not a usable file path ({exc})") from None
-    return decode(data, name=path, encoding=encoding)
 
 
 # --------------------------------------------------------------------------------------------
@@ -426,7 +446,13 @@ def _zip_kind(data: bytes) -> str:
 
 def _binary_error(name: str, kind: str) -> InputDecodeError:
     hint = ""
-    if "Word" in kind or "Office" in kind or "OpenDocument" in kind or "EPUB" in kind:
+    if "Word document" in kind or "OpenDocument" in kind:
+        hint = (" it2en reads .docx and .odt documents by their suffix, or with --input-format docx|odt;"
+                " other office files: export them as .docx, .odt or plain text first.")
+    elif "old-style" in kind:
+        hint = (" A Word .doc must be converted to .docx first, which it2en reads: for example"
+                " soffice --headless --convert-to docx FILE.doc")
+    elif "Office" in kind or "EPUB" in kind:
         hint = " Export or save it as plain text (.txt) first."
     elif "PDF" in kind:
         hint = " Extract its text first (for example with pdftotext) and translate that."

@@ -45,9 +45,10 @@ def _block_text(block: Block) -> str:
     return block.output_prefix + block.target + block.suffix
 
 
-def render_text(article: Article, meta: OutputMeta) -> str:
-    """The input's layout, character for character, with the translated words."""
-    if article.format != "text":  # Markdown and HTML are written back in their own format
+def render_text(article: Article, meta: OutputMeta) -> str | bytes:
+    """The input's layout, character for character, with the translated words (a ``.docx`` or
+    ``.odt``: the document's bytes)."""
+    if article.format != "text":  # Markdown, HTML, Word, OpenDocument: written back in their own format
         from it2en.formats import render
 
         return render(article)
@@ -92,7 +93,17 @@ def render_markdown(article: Article, meta: OutputMeta) -> str:
         if parts:
             parts.append(newline if both_items else newline * 2)
         parts.append(text)
-    return "".join(parts) + (newline if parts else "")
+    return _without_objects(article, "".join(parts) + (newline if parts else ""))
+
+
+def _without_objects(article: Article, text: str) -> str:
+    """A Word or OpenDocument article's plain sentences without the private-use characters that
+    stand for inline objects (a footnote reference, an image) and formatting."""
+    if article.format in ("docx", "odt"):
+        from it2en.formats.office import strip_tokens
+
+        return strip_tokens(text)
+    return text
 
 
 def render_bilingual(article: Article, meta: OutputMeta) -> str:
@@ -112,7 +123,7 @@ def render_bilingual(article: Article, meta: OutputMeta) -> str:
             parts.append(quoted + newline + newline + english)
         else:
             parts.append(english)
-    return (newline * 2).join(parts) + (newline if parts else "")
+    return _without_objects(article, (newline * 2).join(parts) + (newline if parts else ""))
 
 
 def article_dict(article: Article, meta: OutputMeta | None = None) -> dict:

@@ -69,8 +69,9 @@ def remove_partial_files() -> list[str]:
     return removed
 
 
-def write_atomic(path: str | os.PathLike[str], text: str, *, encoding: str = "utf-8") -> None:
-    """Write ``text`` to ``path`` atomically (temporary file in the same folder + rename).
+def write_atomic(path: str | os.PathLike[str], text: str | bytes, *, encoding: str = "utf-8") -> None:
+    """Write ``text`` (or bytes: a ``.docx``, an ``.odt``) to ``path`` atomically (temporary file in
+    the same folder + rename).
 
     Raises:
         OutputCreateError: the folder or the file cannot be created (permissions, a path
@@ -148,9 +149,9 @@ def write_atomic(path: str | os.PathLike[str], text: str, *, encoding: str = "ut
 
 
 def write_stream(
-    stream: BinaryIO | None, text: str, *, encoding: str = "utf-8", name: str = "standard output"
+    stream: BinaryIO | None, text: str | bytes, *, encoding: str = "utf-8", name: str = "standard output"
 ) -> None:
-    """Write ``text`` to an open stream (stdout) as bytes, and flush.
+    """Write ``text`` (or bytes: a ``.docx``, an ``.odt``) to an open stream (stdout), and flush.
 
     A text stream with a ``.buffer`` is written through its buffer (after flushing what it
     holds); one without (``io.StringIO``) gets the text as is. ``BrokenPipeError`` propagates
@@ -164,7 +165,7 @@ def write_stream(
             f"{name} is closed, so the translation cannot be written; give --output FILE"
         )
     try:
-        if isinstance(stream, io.TextIOBase) and not hasattr(stream, "buffer"):
+        if isinstance(stream, io.TextIOBase) and not hasattr(stream, "buffer") and isinstance(text, str):
             stream.write(text)
             stream.flush()
             return
@@ -211,7 +212,9 @@ def same_file(a: str | os.PathLike[str], b: str | os.PathLike[str]) -> bool:
 # helpers
 
 
-def _encode(text: str, encoding: str, *, shown: str) -> bytes:
+def _encode(text: str | bytes, encoding: str, *, shown: str) -> bytes:
+    if isinstance(text, bytes):
+        return text
     try:
         return text.encode(encoding)
     except LookupError:
