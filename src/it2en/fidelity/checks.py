@@ -68,6 +68,7 @@ SEVERITY: dict[str, int] = {
     "number_mismatch": 20,
     "placeholder_rescued": 10,
     "glossary_rescued": 10,
+    "quote_restored": 5,
     "quote_dropped": 15,
 }
 

@@ -13,7 +13,11 @@ Marks are never invented: a span whose words have no aligned counterpart (the mo
 Italian gloss together with its quotes), whose aligned words spread far wider than the
 quotation, or that would cross another quotation, is left out and counted as dropped; so is
 every span when there is no alignment. A mark without a partner (a quotation that runs over
-several sentences) is put back at the same edge when it opens the source or closes it.
+several sentences) is put back at the same edge when it opens the source or closes it, else
+before (after) the words aligned with the rest of its quotation in the sentence.
+
+Only answers with fewer marks than their sentence are asked for an alignment
+(``pipeline._translate``), so a sentence whose marks came back costs nothing more.
 """
 
 from __future__ import annotations
