@@ -296,7 +296,7 @@ def _translate(engine: Translator, jobs: list[_Job], **options: int) -> list[tup
         return translate_aligned(engine, texts, **options)
     answers: list[tuple[str, Alignment | None]] = [(raw, None) for raw in engine.translate(texts, **options)]
     lost = [n for n, (text, (raw, _)) in enumerate(zip(texts, answers)) if quotes.count_marks(raw) < quotes.count_marks(text)]
-    if lost:  # asked again, with the alignment that puts the dropped quotation marks back
+    if lost and callable(getattr(engine, "translate_aligned", None)):  # an engine without: the loss is flagged
         for n, answer in zip(lost, translate_aligned(engine, [texts[n] for n in lost], **options)):
             answers[n] = answer
     return answers
