@@ -259,3 +259,14 @@ def test_both_engines_put_marks_back_or_flag_them(backend, tiny_model_dir: Path,
         assert count_marks(segment.target) == count_marks(segment.source) or "quote_dropped" in segment.flags
         for mark in re.findall(r'["“”«»]', segment.target):
             assert mark in segment.source  # the source's style
+
+
+def test_inspect_lists_each_quotation_it_watches(tmp_path):
+    from typer.testing import CliRunner
+
+    from it2en.cli import app
+
+    (tmp_path / "a.txt").write_text('Bob è uno di questi famigerati "Wildbiesler". Dice «sì».\n', encoding="utf-8")
+    result = CliRunner().invoke(app, ["inspect", str(tmp_path / "a.txt")], catch_exceptions=False)
+    assert result.exit_code == 0
+    assert 'quotation: "Wildbiesler"' in result.stdout and "quotation: «sì»" in result.stdout
