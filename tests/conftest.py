@@ -301,14 +301,26 @@ def web_requests() -> list[dict[str, str]]:
 # ----------------------------------------------------------------------------- Ray (it2en corpus)
 
 
+RAY_UNDER_LOAD = {
+    "worker_register_timeout_seconds": 1800,
+    "health_check_timeout_ms": 300_000,
+    "health_check_failure_threshold": 100,
+}
+"""Ray's own clocks, sized for a cluster, not for a laptop whose cores other jobs keep busy: a
+worker process that must import Ray and the model's libraries may take minutes to register
+there, and a raylet minutes to answer a health check. The tests wait for events (every row
+back, an actor's call seen), so these limits only stop a stuck session, never a slow one."""
+
+
 @pytest.fixture(scope="session")
 def local_ray():
     """One local Ray for the whole session, started by the first corpus test: 2 CPUs, a small
-    object store, no dashboard. ``it2en corpus`` finds it running and uses it."""
+    object store, no dashboard, :data:`RAY_UNDER_LOAD` clocks. ``it2en corpus`` finds it
+    running and uses it."""
     import ray
 
     ray.init(num_cpus=2, include_dashboard=False, object_store_memory=160 * 1024**2,
-             log_to_driver=False, configure_logging=False)
+             log_to_driver=False, configure_logging=False, _system_config=RAY_UNDER_LOAD)
     yield ray
     ray.shutdown()
 

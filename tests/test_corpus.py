@@ -2,6 +2,12 @@
 
 Each corpus run starts a pool of actors that load the model, which takes seconds: the runs are
 few and shared by module-scoped fixtures, and each test asserts what one run shows.
+
+What each test waits for is an event, never a length of time, so a machine whose cores are busy
+with other jobs makes the tests slower, not red: a corpus run returns when its last row is back
+(``run_corpus`` reads the dataset to its end; nothing in it2en times out), a subprocess when it
+exits, and the test of two workers waits until both actors have been seen taking a batch. Ray's
+own clocks are set in ``conftest.RAY_UNDER_LOAD``.
 """
 
 from __future__ import annotations
@@ -212,7 +218,7 @@ def test_translate_never_imports_ray(tiny_model_dir, tmp_path):
         "assert r.exit_code == 0, r.output\n"
         "print(sorted(m for m in sys.modules if m == 'ray' or m.startswith(('ray.', 'pyarrow'))))\n"
     )
-    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120,
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,  # waits for its exit
                           env={**__import__("os").environ, "IT2EN_CACHE_DIR": str(tmp_path / "cache")})
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "[]"
@@ -315,19 +321,24 @@ def test_a_worker_that_dies_is_restarted_and_every_id_written_once(local_ray, tm
 
 
 class RecordsWorker:
-    """An identity engine that leaves, per call, a file named after the process that made it."""
+    """An identity engine that leaves, per call, a file named after the process that made it, and
+    answers only once ``workers`` processes have made a call: an actor that started first cannot
+    take every batch while the other is still loading, however slow the machine. If the batches
+    could not reach a second actor, the calls answer after ``patience`` seconds and the test fails."""
 
     name = "identity"
 
-    def __init__(self, folder: Path) -> None:
-        self.folder = folder
+    def __init__(self, folder: Path, workers: int, patience: float = 600.0) -> None:
+        self.folder, self.workers, self.patience = folder, workers, patience
 
     def translate(self, sentences, *, no_repeat_ngram_size=0):
         import os
         import time
 
         (self.folder / f"{os.getpid()}-{time.monotonic_ns()}").touch()
-        time.sleep(0.3)  # long enough that an idle actor would be seen taking work
+        give_up = time.monotonic() + self.patience
+        while len({p.name.split("-")[0] for p in self.folder.iterdir()}) < self.workers and time.monotonic() < give_up:
+            time.sleep(0.05)
         return list(sentences)
 
 
@@ -343,7 +354,7 @@ def test_one_json_lines_file_feeds_every_worker(local_ray, tmp_path):
     calls.mkdir()
     job = CorpusJob(inputs=[str(tmp_path / "in.jsonl")], output=str(tmp_path / "out.jsonl"), workers=2,
                     cores_per_worker=1, batch_articles=2, quiet=True,
-                    translator_options={"engine": RecordsWorker(calls), "device": "cpu"})
+                    translator_options={"engine": RecordsWorker(calls, workers=2), "device": "cpu"})
     assert run_corpus(job).rows == 8
     workers = {path.name.split("-")[0] for path in calls.iterdir()}
     assert len(list(calls.iterdir())) == 4 and len(workers) == 2  # 4 batches of 2 rows, on both actors

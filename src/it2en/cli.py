@@ -417,6 +417,7 @@ def inspect(
 ) -> None:
     """Show the blocks and the plain sentences the model will see (markup removed), without a model."""
     from it2en import pipeline
+    from it2en.fidelity import placeholders, quotes
     from it2en.render import article_dict
 
     if input == "-" and _stdin_is_terminal():
@@ -446,6 +447,9 @@ def inspect(
                 lines.append(f"      {mark} {segment.source}{split}")
                 lines += [f"          glossary: {it} -> {en or '(kept as is)'}" for it, en in segment.glossary]
                 lines += [f"          number: {it} -> {en}" for it, en in segment.conversions]
+                lines += [f"          template: {tag} (kept as is)" for tag in placeholders.template_tags(segment.source)]
+                lines += [f"          quotation: {segment.source[start:end + 1]} (marks put back if the model drops them)"
+                          for start, end in quotes.quoted_spans(segment.source)[0]]
     writing.write_stream(_stdout(), "\n".join(lines) + "\n")
 
 

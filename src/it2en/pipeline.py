@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Callable, Iterable
 
-from it2en.fidelity import checks, markup, numbers, placeholders, postedit, rescue
+from it2en.fidelity import checks, markup, numbers, placeholders, postedit, quotes, rescue
 from it2en.fidelity import glossary as glossary_module
 from it2en.article import Article, Block, Segment
 from it2en.engines import Alignment, Translator, translate_aligned
@@ -31,7 +31,7 @@ RETRY_NO_REPEAT_NGRAM = 3
 INFO_FLAGS = frozenset({"kept_english", "split", "retried"})
 # Where the inline markup went, not how good the translation is: never retried for, never
 # weighed against a retry's flags; still a warning, and --strict fails on it.
-PLACEMENT_FLAGS = frozenset({"markup_moved"})
+PLACEMENT_FLAGS = frozenset({"markup_moved", "quote_restored"})
 
 
 @dataclass
@@ -135,8 +135,11 @@ def annotate(article: Article, *, glossary: Glossary | None = None, keep_number_
                 _prepare(block, segment, shouting, glossary=glossary, keep_number_format=keep_number_format)
 
 
-def _finish(prepared: _Prepared, raw: str) -> tuple[str, list[str]]:
-    """Turn the model's answer into the segment's target, and check it."""
+def _finish(prepared: _Prepared, raw: str, alignment: Alignment | None = None) -> tuple[str, list[str]]:
+    """Turn the model's answer into the segment's target, and check it.
+
+    ``alignment`` (words of the masked sentence and of ``raw``) puts back the quotation marks
+    the model dropped; without it, a dropped quotation is only flagged."""
     source = prepared.segment.source
     text, lost = placeholders.restore(raw, prepared.protected)
     cleaned = checks.strip_known_junk(text, source)
@@ -146,6 +149,7 @@ def _finish(prepared: _Prepared, raw: str) -> tuple[str, list[str]]:
     text = postedit.match_final_punctuation(source, text)
     text = postedit.match_quote_style(source, text, context=prepared.context)
     text = postedit.close_quotation(source, text)
+    text, quote_flags = _put_back_quotes(prepared, raw, text, alignment)
     if prepared.glossary:
         text = glossary_module.capitalise_start(text, [en for _, en in prepared.glossary])
     plain_source, plain_target = _without_terms(prepared, text)
@@ -160,7 +164,18 @@ def _finish(prepared: _Prepared, raw: str) -> tuple[str, list[str]]:
         flags.append("placeholder_lost")
     if junk and "junk_appended" not in flags:
         flags.append("junk_appended")  # removed, but said: a retry may give a cleaner sentence
-    return text, flags
+    return text, flags + quote_flags
+
+
+def _put_back_quotes(prepared: _Prepared, raw: str, target: str,
+                     alignment: Alignment | None) -> tuple[str, list[str]]:
+    """``target`` with the source's dropped quotation marks around their aligned words
+    (``fidelity.quotes``), and ``quote_restored`` / ``quote_dropped`` when it applies."""
+    source = prepared.segment.source
+    if quotes.count_marks(target) >= quotes.count_marks(source):
+        return target, []
+    repair = quotes.restore_quotes(source, target, _projected(prepared, raw, target, alignment))
+    return repair.text, (["quote_restored"] if repair.restored else []) + (["quote_dropped"] if repair.dropped else [])
 
 
 def _without_terms(prepared: _Prepared, target: str) -> tuple[str, str]:
@@ -274,11 +289,17 @@ def _translate(engine: Translator, jobs: list[_Job], **options: int) -> list[tup
 
     One call either way, so a sentence is batched (and capped) alike whether or not it or its
     neighbours carry markup: markup never changes a translation. Chunks of plain sentences go
-    through ``engine.translate`` as always and pay nothing for alignment."""
+    through ``engine.translate`` as always and pay nothing for alignment; only an answer with
+    fewer quotation marks than its sentence is asked for again, aligned (a few in a hundred)."""
     texts = [job.text for job in jobs]
     if any(job.aligned for job in jobs):
         return translate_aligned(engine, texts, **options)
-    return [(raw, None) for raw in engine.translate(texts, **options)]
+    answers: list[tuple[str, Alignment | None]] = [(raw, None) for raw in engine.translate(texts, **options)]
+    lost = [n for n, (text, (raw, _)) in enumerate(zip(texts, answers)) if quotes.count_marks(raw) < quotes.count_marks(text)]
+    if lost and callable(getattr(engine, "translate_aligned", None)):  # an engine without: the loss is flagged
+        for n, answer in zip(lost, translate_aligned(engine, [texts[n] for n in lost], **options)):
+            answers[n] = answer
+    return answers
 
 
 def _recall(job: _Job, raw: str, stored_flags: list[str]) -> None:
@@ -299,9 +320,9 @@ def _new_entries(article: Article, texts: set[str], jobs: dict[str, _Job], memor
     entries = []
     for text in texts:
         job = jobs[text]
-        if job.kept is None or job.aligned:  # never recalled: see translate_articles
-            continue
         flags = job.users[0][1].segment.flags
+        if job.kept is None or job.aligned or "quote_restored" in flags:  # alignment not stored: never recalled
+            continue
         entries.append(Entry.machine(job.text, job.kept, memory.context, job.glossary, flags))
         job.kept = None  # stored with the first article that needed it
     return entries
@@ -314,14 +335,14 @@ def _apply(job: _Job, raw: str, alignment: Alignment | None = None, *, retry: bo
     """
     flagged = False
     for index, (_, prepared) in enumerate(job.users):
-        target, flags = _finish(prepared, raw)
+        target, flags = _finish(prepared, raw, alignment)
         segment = prepared.segment
         info = [f for f in segment.flags if f in INFO_FLAGS]
         taken = True
         lost = _lost_tokens(prepared.protected, raw)
         if retry:
             old = [f for f in segment.flags if f not in INFO_FLAGS and f not in PLACEMENT_FLAGS]
-            taken = checks.score(flags) < checks.score(old)
+            taken = checks.score(_problems(flags)) < checks.score(old)
             if taken:
                 segment.target, segment.flags = target, info + flags
                 prepared.lost_tokens = lost
@@ -334,8 +355,13 @@ def _apply(job: _Job, raw: str, alignment: Alignment | None = None, *, retry: bo
         segment.origin = "model"
         if taken and segment.markup:
             _place_markup(prepared, raw, alignment)
-        flagged = flagged or bool(flags)
+        flagged = flagged or bool(_problems(flags))
     return flagged
+
+
+def _problems(flags: list[str]) -> list[str]:
+    """The flags a retry is for: not where markup or quotation marks were placed."""
+    return [f for f in flags if f not in PLACEMENT_FLAGS]
 
 
 def _place_markup(prepared: _Prepared, raw: str, alignment: Alignment | None) -> None:
@@ -346,15 +372,18 @@ def _place_markup(prepared: _Prepared, raw: str, alignment: Alignment | None) ->
     quotes post-edited) first. A target too short to hold every element leaves the segment
     untranslated, its markup where the source has it, and flagged.
     """
-    segment = prepared.segment
-    projected = None
-    if alignment is not None:
-        projected = markup.project_alignment(
-            alignment,
-            markup.map_words(prepared.protected.text.split(), segment.source.split()),
-            markup.map_words(raw.split(), segment.target.split()),
-        )
-    _transfer_markup(segment, projected)
+    _transfer_markup(prepared.segment, _projected(prepared, raw, prepared.segment.target, alignment))
+
+
+def _projected(prepared: _Prepared, raw: str, target: str, alignment: Alignment | None) -> Alignment | None:
+    """The engine's alignment (masked sentence → ``raw``) moved onto the plain source and ``target``."""
+    if alignment is None:
+        return None
+    return markup.project_alignment(
+        alignment,
+        markup.map_words(prepared.protected.text.split(), prepared.segment.source.split()),
+        markup.map_words(raw.split(), target.split()),
+    )
 
 
 def _transfer_markup(segment: Segment, alignment: Alignment | None) -> None:

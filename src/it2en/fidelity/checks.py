@@ -19,6 +19,8 @@ from collections import Counter
 from difflib import SequenceMatcher
 from typing import Iterable, Sequence
 
+from it2en.fidelity.placeholders import TEMPLATE_TAG
+
 __all__ = [
     "FLAG_DESCRIPTIONS",
     "SEVERITY",
@@ -45,6 +47,10 @@ FLAG_DESCRIPTIONS: dict[str, str] = {
                            "the sentence was translated in pieces around it, and it was put back",
     "glossary_rescued": "the model dropped a glossary term: the sentence was translated in pieces "
                         "around it, and the term was put back",
+    "quote_restored": "the model dropped quotation marks: they were put back around the English words "
+                      "aligned to the quoted Italian ones; check that they wrap the right words",
+    "quote_dropped": "a quotation of the source has no quotation marks in the translation, and none "
+                     "were put back (its words have no counterpart in the English, or no alignment said where)",
 }
 
 # How bad each flag is; score() adds them up. An empty answer is the worst; a lost number is
@@ -62,6 +68,8 @@ SEVERITY: dict[str, int] = {
     "number_mismatch": 20,
     "placeholder_rescued": 10,
     "glossary_rescued": 10,
+    "quote_restored": 5,
+    "quote_dropped": 15,
 }
 
 # Length ratio (characters, target / source, each plus _SMOOTH) outside which a translation is
@@ -129,9 +137,10 @@ def looks_english(text: str) -> bool:
 
 
 def is_translatable(text: str) -> bool:
-    """False for pieces with no letters (``---``, ``***``, ``…``, ``2020``, emoji): they pass
-    through as they are, and the structure parser marks them so."""
-    return bool(_LETTER.search(text))
+    """False for pieces with no letters (``---``, ``***``, ``…``, ``2020``, emoji) or none outside
+    template tags (``{% include nota.html %}``): they pass through as they are, and the
+    structure parser marks them so."""
+    return bool(_LETTER.search(TEMPLATE_TAG.sub(" ", text)))
 
 
 # ---------------------------------------------------------------------------------------------

@@ -1,6 +1,7 @@
-"""Keep what the model must not touch: URLs, e-mail addresses, @handles, #hashtags, acronyms and
-code-like names (``USOC``, ``A.R.T.I.``, ``H800``), and numbers written the Italian way
-(``17.500``, ``1.000,50 €``, ``5,9%``, ``18.15``).
+"""Keep what the model must not touch: template tags (``{{site.baseurl}}/foia/``, ``{% if %}``,
+``{{< figure >}}``), URLs, e-mail addresses, @handles, #hashtags, acronyms and code-like names
+(``USOC``, ``A.R.T.I.``, ``H800``), and numbers written the Italian way (``17.500``,
+``1.000,50 €``, ``5,9%``, ``18.15``).
 
 Two kinds of span, two treatments:
 
@@ -14,7 +15,10 @@ Two kinds of span, two treatments:
   rule for what is converted and what is ambiguous), otherwise verbatim. Acronyms exclude
   Roman numerals (``XXI secolo`` is "21st century"), Italian words in capitals (``IL``,
   ``NON``), runs of three capitalised words (shouting), and the Italian acronyms the model
-  translates (``UE`` → ``EU``, ``PIL`` → ``GDP``). Extra spans (glossary terms) can be masked
+  translates (``UE`` → ``EU``, ``PIL`` → ``GDP``). Template tags of static-site generators
+  (Liquid/Jinja ``{{ … }}``, ``{% … %}``, ``{# … #}``; Hugo shortcodes ``{{< … >}}``,
+  ``{{% … %}}``) are masked whole, with a path glued after one (``{{site.baseurl}}/foia/``):
+  the model would translate their words and rewrite their braces. Extra spans (glossary terms) can be masked
   with the text to put back for them.
 * **Verified** spans are left in the text for the model to translate around, and only checked
   afterwards (:func:`verbatim_spans`, used by ``checks.check_translation``): plain integers of
@@ -56,7 +60,8 @@ from dataclasses import dataclass, field
 
 from it2en.fidelity.numbers import english_form
 
-__all__ = ["Protected", "protect", "restore", "verbatim_spans", "masked_spans", "token_indices"]
+__all__ = ["TEMPLATE_TAG", "Protected", "protect", "restore", "verbatim_spans", "masked_spans", "template_tags",
+           "token_indices"]
 
 # Closing punctuation that ends a sentence rather than a URL or an address.
 _TRAILING = ".,;:!?'\"’”»…"
@@ -73,6 +78,16 @@ _URL = re.compile(
     r"|[A-Za-z0-9][A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.(?i:" + _TLDS + r")(?![\w-])(?:/[^\s<>\"“”«»]*)?"
     r")"
 )
+# Template tags: Hugo shortcodes first ({{< … >}}, {{% … %}}), then Liquid/Jinja output, tags
+# and comments ({{ … }}, {% … %}, {# … #}); none spans a blank line.
+TEMPLATE_TAG = re.compile(
+    r"\{%-?\s*(comment|raw)\s*-?%\}.*?\{%-?\s*end\1\s*-?%\}|"  # a comment or raw block: whole
+    r"\{\{<(?:(?!\n\s*\n).)*?>\}\}|\{\{%(?:(?!\n\s*\n).)*?%\}\}"
+    r"|\{\{(?:(?!\n\s*\n).)*?\}\}|\{%(?:(?!\n\s*\n).)*?%\}|\{#(?:(?!\n\s*\n).)*?#\}",
+    re.DOTALL,
+)
+# A template tag, and a path glued after it ({{site.baseurl}}/foia/, {{ page.x }}.html).
+_TEMPLATE = re.compile(r"(?:" + TEMPLATE_TAG.pattern + r")(?:[/#?.][^\s<>\"“”«»{]*)?", re.DOTALL)
 _EMAIL = re.compile(r"(?<![\w.+-])[\w.+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+")
 _HANDLE = re.compile(r"(?<![\w@.])@[A-Za-z0-9_](?:[A-Za-z0-9_.]*[A-Za-z0-9_])?")
 # A hashtag has at least one letter (``#1`` is "number one"); ``&#39;`` is an HTML entity.
@@ -116,7 +131,7 @@ _DECADE = re.compile(r"(?:^|(?<=\s))['’]\Z")
 # Clock times (9:30, 18:45): verified as a whole.
 _TIME = re.compile(r"(?<![\w.,:])\d{1,2}:\d{2}(?![\d:]|[.,]\d)")
 
-_KINDS = (("email", _EMAIL), ("url", _URL), ("handle", _HANDLE), ("hashtag", _HASHTAG),
+_KINDS = (("template", _TEMPLATE), ("email", _EMAIL), ("url", _URL), ("handle", _HANDLE), ("hashtag", _HASHTAG),
           ("number", _NUMBER), ("acronym", _ACRONYM))
 _LETTERS = "XZQKJWYV"
 
@@ -131,7 +146,7 @@ class Protected:
     """The masked spans, in order of appearance: ``tokens[i]`` stands for ``originals[i]``."""
     tokens: list[str] = field(default_factory=list)
     kinds: list[str] = field(default_factory=list)
-    """``url``, ``email``, ``handle``, ``hashtag``, ``number``, ``acronym``, ``verbatim`` (a
+    """``template``, ``url``, ``email``, ``handle``, ``hashtag``, ``number``, ``acronym``, ``verbatim`` (a
     Markdown or HTML sentence's inline code, autolinks, images) or ``glossary``, one per original."""
     letter: str = "X"
     replacements: list[str] = field(default_factory=list)
@@ -151,7 +166,7 @@ def masked_spans(text: str) -> list[tuple[int, int, str]]:
     for kind, pattern in _KINDS:
         for match in pattern.finditer(text):
             start, end = match.span()
-            if kind in ("url", "email", "handle", "hashtag"):
+            if kind in ("template", "url", "email", "handle", "hashtag"):
                 end = _trim(text, start, end)
             if end <= start or any(taken[start:end]):
                 continue
@@ -219,7 +234,7 @@ def protect(sentence: str, extra: Sequence[tuple[int, int]] = (), *, english_num
     replacement)`` (glossary terms); they win over an acronym or number they overlap, and are
     dropped where they would cut into a URL, address, handle or hashtag.
     """
-    spans = _with_terms(_with_extra(masked_spans(sentence), extra), terms)
+    spans = _unglued(sentence, _with_terms(_with_extra(masked_spans(sentence), extra), terms))
     if not spans:
         return Protected(sentence)
     put_back = {start: replacement for start, _, _, replacement in terms}
@@ -256,6 +271,18 @@ def protect(sentence: str, extra: Sequence[tuple[int, int]] = (), *, english_num
     return result
 
 
+def _unglued(sentence: str, spans: list[tuple[int, int, str]]) -> list[tuple[int, int, str]]:
+    """Template tags and verbatim spans widened back over a word glued before them
+    (``avviso{{% /notice %}}``): a token right after a letter would not read as one."""
+    result: list[tuple[int, int, str]] = []
+    for start, end, kind in spans:
+        floor = result[-1][1] if result else 0
+        while kind in ("template", "verbatim") and start > floor and sentence[start - 1].isalnum():
+            start -= 1
+        result.append((start, end, kind))
+    return result
+
+
 def _with_extra(spans: list[tuple[int, int, str]], extra: Sequence[tuple[int, int]]) -> list[tuple[int, int, str]]:
     if not extra:
         return spans
@@ -271,7 +298,7 @@ def _with_terms(spans: list[tuple[int, int, str]],
     of markup (it is dropped)."""
     if not terms:
         return spans
-    links = [(s, e) for s, e, k in spans if k in ("url", "email", "handle", "hashtag", "verbatim")]
+    links = [(s, e) for s, e, k in spans if k in ("template", "url", "email", "handle", "hashtag", "verbatim")]
     terms = [t for t in terms if not any(t[0] < e and s < t[1] for s, e in links)]
     kept = [(s, e, k) for s, e, k in spans if not any(s < te and ts < e for ts, te, _, _ in terms)]
     return sorted(kept + [(s, e, k) for s, e, k, _ in terms])
@@ -309,6 +336,11 @@ def restore(translation: str, protected: Protected) -> tuple[str, list[str]]:
     text = _token_pattern(protected.letter).sub(put_back, translation)
     lost = [o for i, o in by_index.items() if i not in seen]
     return text, lost
+
+
+def template_tags(text: str) -> list[str]:
+    """The template tags of ``text`` that :func:`protect` masks (with a path glued after one), in order."""
+    return [text[start:end] for start, end, kind in masked_spans(text) if kind == "template"]
 
 
 def token_indices(text: str, letter: str) -> list[int]:

@@ -19,6 +19,7 @@ __all__ = [
     "match_final_punctuation",
     "match_quote_style",
     "close_quotation",
+    "quote_role",
     "is_shouting",
     "to_sentence_case",
     "to_upper",
@@ -120,7 +121,7 @@ _OPEN_BEFORE = set(" \t\n\u00a0([{—–-/")
 _CLOSE_AFTER = set(" \t\n\u00a0.,;:!?)]}…—–-/")
 
 
-def _role(text: str, i: int, depth: int) -> str:
+def quote_role(text: str, i: int, depth: int) -> str:
     """Whether the straight quote at ``i`` opens or closes, from its neighbours."""
     before = text[i - 1] if i > 0 else " "
     after = text[i + 1] if i + 1 < len(text) else " "
@@ -177,7 +178,7 @@ def _curly_doubles(source: str, target: str, context: str) -> str:
     roles = []
     depth = 0
     for i in positions:
-        role = _role(target, i, depth)
+        role = quote_role(target, i, depth)
         roles.append(role)
         depth = depth + 1 if role == "open" else max(0, depth - 1)
     positional = roles.count("open") == len(src_openers)

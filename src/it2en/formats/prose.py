@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 
 from it2en.article import Article, Block, BlockKind, InlineMarkup, Segment
 from it2en.fidelity.checks import is_translatable
+from it2en.fidelity.placeholders import TEMPLATE_TAG
 from it2en.sentences import split_sentences
 
 TEXT, SOFT, HARD, VERBATIM, OPEN, CLOSE = "text", "soft", "hard", "verbatim", "open", "close"
@@ -120,11 +121,9 @@ def segments_of_run(source: str, items: list[Item]) -> tuple[list[Segment], int,
     return segments, spans[0][0], spans[-1][1]
 
 
-_TEMPLATE_TAG = re.compile(r"\{\{.*?\}\}|\{%.*?%\}")
-
-
 def _template_tags_verbatim(source: str, items: list[Item]) -> list[Item]:
-    """Liquid, Hugo and Jinja tags (``{{ … }}``, ``{% … %}``) inside plain text made verbatim pieces."""
+    """Liquid, Hugo and Jinja tags (``{{ … }}``, ``{% … %}``, ``{# … #}``, ``{{< … >}}``, a whole
+    ``{% comment %}…{% endcomment %}``) inside plain text made verbatim pieces."""
     result: list[Item] = []
     for item in items:
         exact = item.kind == TEXT and source[item.start:item.end] == item.plain
@@ -132,7 +131,7 @@ def _template_tags_verbatim(source: str, items: list[Item]) -> list[Item]:
             result.append(item)
             continue
         cursor = 0
-        for match in _TEMPLATE_TAG.finditer(item.plain):
+        for match in TEMPLATE_TAG.finditer(item.plain):
             if match.start() > cursor:
                 result.append(Item(TEXT, item.start + cursor, item.start + match.start(), item.plain[cursor:match.start()]))
             result.append(Item(VERBATIM, item.start + match.start(), item.start + match.end()))
