@@ -282,13 +282,14 @@ def test_a_signal_leaves_only_complete_outputs(tiny_model_dir, tmp_path, signum,
                "-f", "json", "-q", "--backend", "transformers", "--beams", "1"]
     process = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     try:
-        deadline = time.monotonic() + 120
-        while not list(out.glob("*.json")) and process.poll() is None and time.monotonic() < deadline:
+        # Events, not time, so a busy machine makes this slower, not red: the first finished
+        # output (the batch is under way), then the process's exit after the signal.
+        while not list(out.glob("*.json")) and process.poll() is None:
             time.sleep(0.01)
         assert process.poll() is None, "the batch ended before it could be interrupted"
         time.sleep(0.2)  # into the translation of the next articles
         process.send_signal(signum)
-        stdout, stderr = process.communicate(timeout=60)
+        stdout, stderr = process.communicate()
     finally:
         if process.poll() is None:
             process.kill()

@@ -242,7 +242,7 @@ def test_512_cap_and_source_limit(tiny_model_dir: Path, ct2_float32_dir: Path) -
 
 def _run(code: str, **env: str) -> subprocess.CompletedProcess[str]:
     environment = {**os.environ, "PYTHONPATH": SRC, "HF_HUB_OFFLINE": "1", **env}
-    return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=environment, timeout=120)
+    return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=environment)  # its exit
 
 
 def test_ctranslate2_path_never_imports_torch(tiny_ct2_dir: Path) -> None:
