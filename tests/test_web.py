@@ -138,6 +138,7 @@ def test_decode_page_order_header_then_meta_then_detection():
     assert web.decode_page("<p>è</p>".encode("iso8859_15"), "text/html; charset=iso-8859-15") == ("<p>è</p>", "iso8859_15")
     undeclared = "<p>Perché la città è più bella d’inverno? Però… è così: l’aria è più pulita.</p>"
     assert web.decode_page(undeclared.encode("cp1252"))[0] == undeclared
+    assert web.decode_page(undeclared.encode("cp1252"), "text/html; charset=utf-8", encoding="cp1252")[0] == undeclared
 
 
 def test_requests_name_it2en_and_honour_the_proxy_from_the_environment(site, monkeypatch):
