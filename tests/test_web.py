@@ -10,7 +10,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import SHORT_ARTICLE, WEB_PAGES, Recorder, web_requests
+from conftest import WEB_PAGES, Recorder, web_requests
 from markup_cases import markdown_tree, shout
 from typer.testing import CliRunner
 
@@ -18,7 +18,6 @@ from it2en import __version__, web
 from it2en.cli import app
 from it2en.engines import IdentityTranslator
 from it2en.errors import ExitCode
-from it2en.formats import markdown
 
 GOLD = {page.name: json.loads(page.with_name(page.name.replace(".html", ".gold.json")).read_text())
         for page in WEB_PAGES if page.with_name(page.name.replace(".html", ".gold.json")).exists()}
