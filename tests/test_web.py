@@ -10,7 +10,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import SHORT_ARTICLE, WEB_PAGES, Recorder, web_requests
+from conftest import WEB_PAGES, Recorder, web_requests
 from markup_cases import markdown_tree, shout
 from typer.testing import CliRunner
 
@@ -18,7 +18,6 @@ from it2en import __version__, web
 from it2en.cli import app
 from it2en.engines import IdentityTranslator
 from it2en.errors import ExitCode
-from it2en.formats import markdown
 
 GOLD = {page.name: json.loads(page.with_name(page.name.replace(".html", ".gold.json")).read_text())
         for page in WEB_PAGES if page.with_name(page.name.replace(".html", ".gold.json")).exists()}
@@ -138,6 +137,7 @@ def test_decode_page_order_header_then_meta_then_detection():
     assert web.decode_page("<p>è</p>".encode("iso8859_15"), "text/html; charset=iso-8859-15") == ("<p>è</p>", "iso8859_15")
     undeclared = "<p>Perché la città è più bella d’inverno? Però… è così: l’aria è più pulita.</p>"
     assert web.decode_page(undeclared.encode("cp1252"))[0] == undeclared
+    assert web.decode_page(undeclared.encode("cp1252"), "text/html; charset=utf-8", encoding="cp1252")[0] == undeclared
 
 
 def test_requests_name_it2en_and_honour_the_proxy_from_the_environment(site, monkeypatch):
