@@ -13,9 +13,10 @@ every output runs to its cap, so the figure is the cost of the same number of de
 not of real outputs (a bigger real model does not write longer translations).
 
 Per engine (CTranslate2 int8, transformers float32, both on CPU) the two models are loaded, then
-timed in alternating rounds (the machine is shared: the ratio of medians is the figure). The
-canary (``it2en.models.run_canary``: five built-in sentences) is timed once per model and engine
-after loading, as it runs once per revision, and set against the load time.
+timed in alternating rounds, wall and CPU seconds; the figure is the median of the rounds'
+tc-big ÷ opus-mt ratios (the machine is shared: CPU seconds are the steadier). The canary
+(``it2en.models.run_canary``: five built-in sentences) runs once per revision: it is timed once
+per engine on the model of opus-mt's shape and set against that model's load time.
 Results: stdout (Markdown) and ``bench/out/model_speed.json``.
 """
 
@@ -65,30 +66,42 @@ def load(engine: str, folders: tuple[Path, Path], generation):
     return TransformersTranslator(folders[0], generation=generation, device="cpu", quiet=True)
 
 
+def timed(action) -> tuple[float, float]:
+    """Wall and CPU seconds (all the process's threads) of ``action()``. On a shared machine the
+    CPU seconds are the steadier figure: other people's work lengthens the wall time only."""
+    wall, cpu = time.perf_counter(), time.process_time()
+    action()
+    return time.perf_counter() - wall, time.process_time() - cpu
+
+
 def measure(engine: str, folders: dict, sentences: list[str], repeat: int) -> dict:
     from it2en import models
 
     catalog = models.load_catalog()
     loaded, result = {}, {}
     for name in MODELS:
-        start = time.perf_counter()
-        loaded[name] = load(engine, folders[name], catalog.models[name].generation)
-        load_s = time.perf_counter() - start
-        canary = models.run_canary(loaded[name])
-        result[name] = {"load_s": load_s, "canary_s": canary.seconds, "canary_passed": canary.passed,
-                        "rounds_s": []}
-        realistic_models.say(f"{engine} {name}: loaded in {load_s:.2f} s, canary {canary.seconds:.2f} s")
+        holder = []
+        load_wall, load_cpu = timed(lambda: holder.append(load(engine, folders[name], catalog.models[name].generation)))
+        loaded[name] = holder[0]
+        result[name] = {"load_s": load_wall, "load_cpu_s": load_cpu, "rounds": []}
+        realistic_models.say(f"{engine} {name}: loaded in {load_wall:.2f} s ({load_cpu:.2f} s CPU)")
+    # The canary runs once per revision: timed on the model of opus-mt's shape, the default.
+    canary = []
+    canary_wall, canary_cpu = timed(lambda: canary.append(models.run_canary(loaded["opus-mt-it-en"])))
+    result["canary"] = {"wall_s": canary_wall, "cpu_s": canary_cpu, "passed": canary[0].passed}
+    realistic_models.say(f"{engine} canary on opus-mt-it-en's shape: {canary_wall:.2f} s ({canary_cpu:.2f} s CPU)")
     for round_ in range(repeat):
         for name in MODELS:
-            start = time.perf_counter()
-            loaded[name].translate(sentences)
-            result[name]["rounds_s"].append(time.perf_counter() - start)
-        realistic_models.say(f"{engine} round {round_ + 1}: "
-                             + ", ".join(f"{n} {result[n]['rounds_s'][-1]:.2f} s" for n in MODELS))
-    for name in MODELS:
-        result[name]["median_s"] = statistics.median(result[name]["rounds_s"])
-    base, big = (result[name]["median_s"] for name in MODELS)
-    result["ratio"] = big / base
+            wall, cpu = timed(lambda: loaded[name].translate(sentences))
+            result[name]["rounds"].append({"wall_s": wall, "cpu_s": cpu})
+        realistic_models.say(f"{engine} round {round_ + 1}: " + ", ".join(
+            f"{n} {result[n]['rounds'][-1]['wall_s']:.2f} s ({result[n]['rounds'][-1]['cpu_s']:.2f} s CPU)"
+            for n in MODELS))
+    base, big = (result[name]["rounds"] for name in MODELS)
+    for kind in ("wall_s", "cpu_s"):
+        for name in MODELS:
+            result[name][f"median_{kind}"] = statistics.median(r[kind] for r in result[name]["rounds"])
+        result[f"ratio_{kind}"] = statistics.median(b[kind] / a[kind] for a, b in zip(base, big))
     return result
 
 
@@ -111,14 +124,20 @@ def main() -> None:
     out = realistic_models.OUT / "model_speed.json"
     out.write_text(json.dumps(report, indent=2), encoding="utf-8")
     print(f"{report['date']}, {report['machine']}: {len(sentences)} FLORES sentences, beam 4, "
-          f"median of {args.repeat} rounds; random models run every output to its cap")
-    print("\n| engine | model | load s | canary s | canary ÷ load | round s (median) | tc-big ÷ opus-mt |")
-    print("|---|---|---|---|---|---|---|")
-    for engine, result in report["engines"].items():
-        for name, ratio in zip(MODELS, ("1", f"{result['ratio']:.2f}×")):
-            r = result[name]
-            print(f"| {engine} | {name} | {r['load_s']:.2f} | {r['canary_s']:.2f} | "
-                  f"{r['canary_s'] / r['load_s']:.2f} | {r['median_s']:.2f} | {ratio} |")
+          f"{args.repeat} alternating rounds; random models run every output to its cap")
+    print("\n| engine | opus-mt-it-en s (CPU s) | tc-big s (CPU s) | tc-big ÷ opus-mt, wall | CPU |")
+    print("|---|---|---|---|---|")
+    for engine, r in report["engines"].items():
+        base, big = (r[name] for name in MODELS)
+        print(f"| {engine} | {base['median_wall_s']:.2f} ({base['median_cpu_s']:.2f}) | "
+              f"{big['median_wall_s']:.2f} ({big['median_cpu_s']:.2f}) | "
+              f"{r['ratio_wall_s']:.2f}× | {r['ratio_cpu_s']:.2f}× |")
+    print("\n| engine | opus-mt-it-en load s (CPU s) | canary s (CPU s) | canary ÷ load, CPU |")
+    print("|---|---|---|---|")
+    for engine, r in report["engines"].items():
+        load, canary = r["opus-mt-it-en"], r["canary"]
+        print(f"| {engine} | {load['load_s']:.2f} ({load['load_cpu_s']:.2f}) | {canary['wall_s']:.2f} "
+              f"({canary['cpu_s']:.2f}) | {canary['cpu_s'] / load['load_cpu_s']:.1f}× |")
     print(f"\n(written to {out})")
 
 
