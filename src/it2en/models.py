@@ -375,9 +375,11 @@ def canary_verdict(located: LocatedModel, engine: Any, *, fresh: bool = False) -
     path = _canary_cache_file(located, engine)
     if not fresh:
         try:
-            return CanaryVerdict.from_json(json.loads(path.read_text(encoding="utf-8")))
+            cached = CanaryVerdict.from_json(json.loads(path.read_text(encoding="utf-8")))
         except (OSError, ValueError, KeyError, TypeError):
-            pass  # none yet, or unreadable: run it again
+            cached = None  # none yet, or unreadable: run it again
+        if cached is not None and tuple(line.source for line in cached.lines) == CANARY_SENTENCES:
+            return cached  # (a verdict on other sentences, from another it2en version, is not)
     verdict = run_canary(engine)
     from it2en.writing import write_atomic
 
