@@ -412,7 +412,8 @@ def list_models(
 
 
 def _models_table(catalog: models.Catalog) -> str:
-    """The catalog as a rich table, rendered to text (as wide as it needs off a terminal)."""
+    """The catalog as a rich table, rendered to text: one line per model off a terminal (no width
+    limit: a script reads it line by line), folded to the terminal's width on one."""
     import io
 
     from rich.console import Console
@@ -439,7 +440,7 @@ def _models_table(catalog: models.Catalog) -> str:
         )
     buffer = io.StringIO()
     terminal = sys.stdout.isatty()
-    Console(file=buffer, width=None if terminal else 400, force_terminal=terminal, no_color=not terminal,
+    Console(file=buffer, width=None if terminal else 10_000, force_terminal=terminal, no_color=not terminal,
             highlight=False).print(table)
     return "\n".join(line.rstrip() for line in buffer.getvalue().splitlines()) + "\n"
 
