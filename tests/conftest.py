@@ -11,6 +11,9 @@ os.environ.setdefault("HF_HUB_DISABLE_TELEMETRY", "1")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 # No default glossary from the developer's own config folder: a test that wants one sets it.
 os.environ["IT2EN_GLOSSARY"] = ""
+# The suite's models are random on purpose and would fail the canary (docs/canary.md); the
+# canary's own tests turn it back on.
+os.environ["IT2EN_CANARY"] = "off"
 
 import gzip  # noqa: E402
 import socket  # noqa: E402
@@ -101,6 +104,40 @@ def tiny_batch_memory(tiny_model_dir: Path):
 
     shape = ModelShape.from_config(json.loads((tiny_model_dir / "config.json").read_text(encoding="utf-8")))
     return lambda positions, beams: shape.sentence_bytes(positions, beams)
+
+
+def put_in_hub_cache(model_dir: Path, hub: Path, repo_id: str, commit: str, *, ref: str | None = "main") -> Path:
+    """Copy ``model_dir`` into the Hugging Face cache folder ``hub`` as ``repo_id`` at ``commit``
+    (``refs/REF`` names it when ``ref`` is given); return the snapshot folder."""
+    import shutil
+
+    repo = hub / f"models--{repo_id.replace('/', '--')}"
+    snapshot = repo / "snapshots" / commit
+    shutil.copytree(model_dir, snapshot)
+    if ref is not None:
+        (repo / "refs").mkdir(parents=True, exist_ok=True)
+        (repo / "refs" / ref).write_text(commit)
+    return snapshot
+
+
+@pytest.fixture
+def hub_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """An empty Hugging Face cache folder in use (fill it with :func:`put_in_hub_cache`), no
+    ``$IT2EN_MODEL``, and a private it2en cache folder."""
+    hub = tmp_path / "hf" / "hub"
+    hub.mkdir(parents=True)
+    monkeypatch.setenv("HF_HUB_CACHE", str(hub))
+    monkeypatch.setattr("huggingface_hub.constants.HF_HUB_CACHE", str(hub))
+    monkeypatch.delenv("IT2EN_MODEL", raising=False)
+    monkeypatch.setenv("IT2EN_CACHE_DIR", str(tmp_path / "it2en-cache"))
+    return hub
+
+
+def table_column(table: str, column: str) -> list[str]:
+    """The first word under ``column`` in each row of an aligned-columns table (``it2en models``)."""
+    header, *rows = table.splitlines()
+    start = header.index(column)
+    return [(row[start:].split() or [""])[0] for row in rows]
 
 
 # ----------------------------------------------------------------------------- the CLI in-process

@@ -10,7 +10,9 @@ the pieces of both SentencePiece models, ``<pad>`` last) and ``tokenizer_config.
 
 * :func:`build_random_marian` — a tiny model (d_model 16, one layer each side) for tests;
 * :func:`build_opus_mt_shaped` — the benchmark model with exactly opus-mt-it-en's shape
-  (vocabulary 80,379, d_model 512, 6+6 layers, 8 heads, FFN 2048: 85.4 M parameters).
+  (vocabulary 80,379, d_model 512, 6+6 layers, 8 heads, FFN 2048: 85.4 M parameters);
+* :func:`build_tc_big_shaped` — the same for opus-mt-tc-big-it-en's shape (vocabulary about
+  54k, d_model 1024, 6+6 layers, 16 heads, FFN 4096: about 232 M parameters).
 
 A random model never learns to emit ``</s>``: every output runs to the token cap.
 """
@@ -24,9 +26,12 @@ from pathlib import Path
 
 # opus-mt-it-en's config.json values (Helsinki-NLP/opus-mt-it-en, config of 2020-08-19).
 OPUS_MT_IT_EN_VOCAB_SIZE = 80_379
-OPUS_MT_IT_EN_SHAPE = dict(d_model=512, layers=6, heads=8, ffn=2048)
+OPUS_MT_IT_EN_SHAPE = dict(vocab_size=OPUS_MT_IT_EN_VOCAB_SIZE, d_model=512, layers=6, heads=8, ffn=2048,
+                           activation="swish")
+# opus-mt-tc-big-it-en's shape: transformer-big with ReLU; a vocabulary of about 54k makes its
+# published 232 M parameters (the exact size does not change the cost per token much).
+TC_BIG_IT_EN_SHAPE = dict(vocab_size=54_000, d_model=1024, layers=6, heads=16, ffn=4096, activation="relu")
 _OPUS_MT_COMMON = dict(
-    activation_function="swish",
     activation_dropout=0.0,
     attention_dropout=0.0,
     dropout=0.1,
@@ -113,29 +118,31 @@ def build_random_marian(
     training_lines: list[str] | None = None,
     seed: int = 0,
     init_std: float = 0.02,
-    opus_mt_shape: bool = False,
+    activation: str = "swish",
+    shape: dict | None = None,
 ) -> Path:
     """Write a random-weight MarianMT folder to ``out_dir`` and return it.
 
     ``training_lines``: text for both SentencePiece models (default: FLORES Italian lines for
     ``source.spm``, English lines for ``target.spm``). ``vocab_size``: the joint vocabulary
     size including ``</s>``, ``<unk>`` and ``<pad>``; when larger than the pieces found,
-    synthetic pieces fill the gap (default: exactly the pieces found). ``opus_mt_shape=True``
-    overrides sizes with opus-mt-it-en's (see :func:`build_opus_mt_shaped`).
+    synthetic pieces fill the gap (default: exactly the pieces found). ``shape``
+    (:data:`OPUS_MT_IT_EN_SHAPE`, :data:`TC_BIG_IT_EN_SHAPE`) overrides the sizes and the
+    activation, and trains the SentencePiece models on all FLORES lines.
     """
     import torch
     from transformers import GenerationConfig, MarianConfig, MarianMTModel
     from transformers.utils import logging as hf_logging
 
-    if opus_mt_shape:
-        vocab_size = OPUS_MT_IT_EN_VOCAB_SIZE
-        d_model, layers, heads, ffn = (OPUS_MT_IT_EN_SHAPE[k] for k in ("d_model", "layers", "heads", "ffn"))
+    if shape is not None:
+        vocab_size, d_model, layers, heads, ffn, activation = (
+            shape[k] for k in ("vocab_size", "d_model", "layers", "heads", "ffn", "activation"))
 
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
 
     if training_lines is None:
-        limit = None if opus_mt_shape else 300
+        limit = None if shape is not None else 300
         source_lines, target_lines = default_training_lines(limit)
     else:
         source_lines = target_lines = list(training_lines)
@@ -180,6 +187,7 @@ def build_random_marian(
         pad_token_id=pad_id,
         decoder_start_token_id=pad_id,
         init_std=init_std,
+        activation_function=activation,
         **_OPUS_MT_COMMON,
     )
     verbosity = hf_logging.get_verbosity()
@@ -218,4 +226,11 @@ def build_opus_mt_shaped(out_dir: Path, *, spm_vocab: int = 8000, seed: int = 0)
     trained on the 997 FLORES lines do not cover), d_model 512, 6+6 layers, 8 heads, FFN 2048,
     swish, static sinusoidal positions, shared embeddings, scaled embeddings.
     """
-    return build_random_marian(out_dir, spm_vocab=spm_vocab, seed=seed, opus_mt_shape=True)
+    return build_random_marian(out_dir, spm_vocab=spm_vocab, seed=seed, shape=OPUS_MT_IT_EN_SHAPE)
+
+
+def build_tc_big_shaped(out_dir: Path, *, spm_vocab: int = 8000, seed: int = 0) -> Path:
+    """The benchmark model of opus-mt-tc-big-it-en's shape with random weights (about 232 M
+    params, 0.9 GB in float32): d_model 1024, 6+6 layers, 16 heads, FFN 4096, ReLU, shared
+    embeddings over a vocabulary of about 54k."""
+    return build_random_marian(out_dir, spm_vocab=spm_vocab, seed=seed, shape=TC_BIG_IT_EN_SHAPE)

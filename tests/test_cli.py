@@ -10,7 +10,7 @@ from typer.testing import CliRunner
 
 from it2en.cli import app
 
-from conftest import SEED
+from conftest import SEED, table_column
 
 
 @pytest.fixture
@@ -88,7 +88,8 @@ def test_inspect_needs_no_model(tmp_path, monkeypatch):
 def test_models_lists_the_catalog():
     result = CliRunner().invoke(app, ["models"])
     assert result.exit_code == 0
-    assert "opus-mt-it-en" in result.stdout and "offline: no" in result.stdout
+    assert table_column(result.stdout, "name") == ["opus-mt-it-en", "opus-mt-tc-big-it-en"]
+    assert table_column(result.stdout, "offline") == ["no", "no"]
 
 
 # Exit codes: the contract of DESIGN.md, each with its message.

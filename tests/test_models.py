@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
-
 import pytest
 from typer.testing import CliRunner
 
@@ -11,24 +9,14 @@ from it2en import models
 from it2en.cli import app
 from it2en.errors import ModelUnavailableError
 
-from conftest import SEED
+from conftest import SEED, put_in_hub_cache, table_column
 COMMIT = "0123456789abcdef0123456789abcdef01234567"
 
 
 @pytest.fixture
-def hf_cache(tiny_model_dir, tmp_path, monkeypatch):
+def hf_cache(tiny_model_dir, hub_cache):
     """A Hugging Face cache holding the tiny model as Helsinki-NLP/opus-mt-it-en at COMMIT."""
-    hub = tmp_path / "hf" / "hub"
-    repo = hub / "models--Helsinki-NLP--opus-mt-it-en"
-    snapshot = repo / "snapshots" / COMMIT
-    shutil.copytree(tiny_model_dir, snapshot)
-    (repo / "refs").mkdir(parents=True)
-    (repo / "refs" / "main").write_text(COMMIT)
-    monkeypatch.setenv("HF_HUB_CACHE", str(hub))
-    monkeypatch.setattr("huggingface_hub.constants.HF_HUB_CACHE", str(hub))
-    monkeypatch.delenv("IT2EN_MODEL", raising=False)
-    monkeypatch.setenv("IT2EN_CACHE_DIR", str(tmp_path / "it2en-cache"))
-    return snapshot
+    return put_in_hub_cache(tiny_model_dir, hub_cache, "Helsinki-NLP/opus-mt-it-en", COMMIT)
 
 
 def test_catalog_ships_with_the_package():
@@ -72,8 +60,9 @@ def test_cached_hub_model_is_found_offline_with_its_commit(hf_cache):
 def test_models_command_reports_the_cache(hf_cache):
     result = CliRunner().invoke(app, ["models"])
     assert result.exit_code == 0
-    line = next(l for l in result.stdout.splitlines() if " opus-mt-it-en " in l)
-    assert "offline: yes" in line and line.startswith("*")
+    cached = dict(zip(table_column(result.stdout, "name"), table_column(result.stdout, "offline")))
+    assert cached == {"opus-mt-it-en": "yes", "opus-mt-tc-big-it-en": "no"}
+    assert result.stdout.splitlines()[1].startswith("*")  # the default
 
 
 def test_translate_with_the_cached_default_model_records_its_revision(hf_cache):

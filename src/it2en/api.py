@@ -72,21 +72,15 @@ class ArticleTranslator:
 
     @property
     def engine(self) -> Translator:
-        """The loaded engine; the first access resolves, downloads if needed, and loads it."""
+        """The loaded engine; the first access resolves, downloads if needed, loads it, and runs
+        the canary on it (once per revision and engine: ``models.ensure_translates``)."""
         if self._engine is None:
             spec = models.with_beams(models.resolve(self._model_ref), self._beams)
             located = models.locate(spec, quiet=self._quiet)
-            from it2en.engines.factory import create_translator
-
-            self._engine = create_translator(
-                located.path,
-                backend=self._backend,
-                device=self._device,
-                generation=spec.generation,
-                ct2_cache_key=located.cache_key,
-                quiet=True,
-                notify=self._notify,
-            )
+            engine = models.load_engine(located, backend=self._backend, device=self._device,
+                                        notify=self._notify)
+            models.ensure_translates(located, engine, notify=self._notify)
+            self._engine = engine
             self._meta = OutputMeta(spec.name, located.revision)
             self._memory_context = ModelContext.of(spec.name, spec.hub_id or located.cache_key,
                                                    located.revision, spec.generation)

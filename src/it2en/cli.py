@@ -458,20 +458,85 @@ def _short(frame: str) -> str:
     return frame if len(frame) <= 60 else frame[:28] + "…" + frame[-28:]
 
 
-@app.command("models")
+MODELS_EXAMPLES = """
+Examples:
+
+  it2en models
+
+  it2en models --check opus-mt-tc-big-it-en
+
+  it2en models --check ./my-finetuned-model
+"""
+
+
+@app.command("models", epilog=MODELS_EXAMPLES)
 @error_boundary
-def list_models() -> None:
-    """List the models of models.toml and whether each is available offline."""
+def list_models(
+    check: Optional[str] = typer.Option(
+        None, "--check", metavar="NAME|DIR",
+        help="Translate the built-in Italian test sentences with this model now and print what it "
+             "produced; exit 69 when it cannot translate.",
+    ),
+    backend: Backend = typer.Option(Backend.auto, help="The engine --check runs."),
+    device: Device = typer.Option(Device.auto, help="The device --check runs on."),
+) -> None:
+    """List the models of models.toml: pin, published scores, size, offline availability."""
+    if check is not None:
+        _check_model(check, backend.value, device.value)
+        return
     catalog = models.load_catalog()
-    rows = []
-    for name, spec in catalog.models.items():
-        cached = "yes" if models.cached_path(spec) else "no"
-        default = "*" if name == catalog.default else " "
-        rows.append(f"{default} {name:<24} {spec.hub_id}@{spec.revision:<8} offline: {cached:<3}  {spec.license}  {spec.description}")
-    writing.write_stream(_stdout(), "\n".join(rows) + "\n")
+    writing.write_stream(_stdout(), _models_table(catalog))
     env = os.environ.get(models.MODEL_ENV)
-    _err(f"* default{f' (overridden by ${models.MODEL_ENV}={env})' if env else ''}. "
-         "Fetch one with 'it2en download NAME'; any MarianMT folder works with -m DIR.")
+    _err(f"* default{f' (overridden by ${models.MODEL_ENV}={env})' if env else ''}. Scores: OPUS-MT "
+         "leaderboard. Fetch a model with 'it2en download NAME'; any MarianMT folder works with -m DIR.")
+
+
+def _models_table(catalog: models.Catalog) -> str:
+    """The catalog as a rich table, rendered to text: one line per model off a terminal (no width
+    limit: a script reads it line by line), folded to the terminal's width on one."""
+    import io
+
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(box=None, header_style="bold", pad_edge=False)
+    for column in ("", "name", "hub id", "pin", "release", "FLORES-101 BLEU / chrF / COMET",
+                   "newstest2009 BLEU", "parameters", "offline", "licence", "description"):
+        table.add_column(column, overflow="fold")
+    for name, spec in catalog.models.items():
+        quality = spec.quality
+        table.add_row(
+            "*" if name == catalog.default else "",
+            name,
+            spec.hub_id,
+            spec.revision[:12] if spec.pinned else f"{spec.revision} (unpinned)",
+            spec.release or "—",
+            quality.flores,
+            "—" if quality.newstest2009_bleu is None else f"{quality.newstest2009_bleu:.1f}",
+            "—" if quality.parameters_millions is None else f"{quality.parameters_millions:g} M",
+            "yes" if models.cached_path(spec) else "no",
+            spec.license,
+            spec.description,
+        )
+    buffer = io.StringIO()
+    terminal = sys.stdout.isatty()
+    Console(file=buffer, width=None if terminal else 10_000, force_terminal=terminal, no_color=not terminal,
+            highlight=False).print(table)
+    return "\n".join(line.rstrip() for line in buffer.getvalue().splitlines()) + "\n"
+
+
+def _check_model(reference: str, backend: str, device: str) -> None:
+    """``it2en models --check``: every canary sentence and its output on stdout, the verdict on
+    stderr, exit 69 when the model fails."""
+    located, verdict = models.check(reference, backend=backend, device=device, notify=_err)
+    lines = [f"{'ok' if not line.problems else ', '.join(line.problems)}\t{line.source}\t{line.output}"
+             for line in verdict.lines]
+    writing.write_stream(_stdout(), "\n".join(lines) + "\n")
+    if not verdict.passed:
+        raise models.canary_refusal(located, verdict)
+    _err(f"it2en: {located.spec.name} ({located.spec.label}, {verdict.engine} engine) translates: "
+         f"{verdict.clean} of {len(verdict.lines)} test sentences came out as plausible English "
+         f"in {verdict.seconds:.1f} s.")
 
 
 @app.command()
@@ -481,15 +546,18 @@ def download(
     backend: Backend = typer.Option(Backend.auto, help="auto/ctranslate2 also build the fast-engine copy."),
     quiet: bool = typer.Option(False, "-q", "--quiet", help="No progress on stderr."),
 ) -> None:
-    """Fetch a model (and its CTranslate2 copy) into the cache for offline use."""
+    """Fetch a model (and its CTranslate2 copy) into the cache for offline use, and check that it translates."""
     spec = models.resolve(name)
     located = models.download(spec, quiet=quiet)
-    if backend is not Backend.transformers:
+    notify = (lambda m: None) if quiet else _err
+    if models.canary_enabled():
+        engine = models.load_engine(located, backend=backend.value, device="cpu", notify=notify)  # builds the copy
+        models.ensure_translates(located, engine, notify=_err, fresh=True)
+    elif backend is not Backend.transformers:
         from it2en.engines.factory import ctranslate2_available, ensure_ct2_copy
 
         if ctranslate2_available():
-            ensure_ct2_copy(located.path, located.cache_key, quiet=True,
-                            notify=lambda m: None if quiet else _err(m))
+            ensure_ct2_copy(located.path, located.cache_key, quiet=True, notify=notify)
         elif backend is Backend.ctranslate2:
             raise ModelUnavailableError("ctranslate2 is not installed: install it, or use --backend transformers.")
     if not quiet:
