@@ -63,7 +63,7 @@ def worker(ct2_dir: Path, model: str, rule: str, budget: int) -> dict:
         outputs = []
         for batch in plan_batches([len(e) for e in encoded], budget, lambda longest: 0):
             outputs += engine._wait(counted([encoded[i] for i in batch]))
-    tokens = sum(len(tokens) for tokens, _ in outputs)
+    tokens = sum(len(tokens) for tokens, *_ in outputs)
     decode_s = time.perf_counter() - start
     return {"rule": rule, "budget": budget, "batches": len(sizes), "largest": max(sizes),
             "tokens": tokens, "decode_s": decode_s,

@@ -50,7 +50,7 @@ def _wrap_ct2() -> None:
     @functools.wraps(decode)
     def counted(self, encoded, no_repeat_ngram_size, **kwargs):
         results = decode(self, encoded, no_repeat_ngram_size, **kwargs)
-        _add(sum(sum(t not in special for t in tokens) for tokens, _ in results), len(encoded),
+        _add(sum(sum(t not in special for t in tokens) for tokens, *_ in results), len(encoded),
              no_repeat_ngram_size > 0, batches=0)
         return results
 
@@ -64,16 +64,16 @@ def _wrap_ct2() -> None:
 
 
 def _wrap_hf() -> None:
-    original = hf_engine.TransformersTranslator._generate_ids
+    original = hf_engine.TransformersTranslator._generate_rows
 
     @functools.wraps(original)
     def counted(self, batch, no_repeat_ngram_size=0, *args, **kwargs):
         rows = original(self, batch, no_repeat_ngram_size, *args, **kwargs)
         skip = {self._eos_id, self._pad_id}
-        _add(sum(sum(i not in skip for i in row) for row in rows), len(batch), no_repeat_ngram_size > 0)
+        _add(sum(sum(i not in skip for i in row.ids) for row in rows), len(batch), no_repeat_ngram_size > 0)
         return rows
 
-    hf_engine.TransformersTranslator._generate_ids = counted
+    hf_engine.TransformersTranslator._generate_rows = counted
 
 
 def _wrap_timers() -> None:

@@ -25,7 +25,8 @@ from urllib.parse import urlsplit  # noqa: E402
 
 import pytest  # noqa: E402
 
-from marian_factory import build_random_marian, corpus_dir  # noqa: E402
+from marian_factory import (MEMORISED_PAIRS, build_random_marian, corpus_dir, short_flores_pairs,  # noqa: E402
+                            train_memorising_marian)
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 """The checkout: pyproject.toml, README.md, docs/, src/."""
@@ -92,6 +93,28 @@ def ct2_float32_dir(tiny_model_dir: Path, tmp_path_factory: pytest.TempPathFacto
     from it2en.engines.ctranslate2 import convert_to_ctranslate2
 
     return convert_to_ctranslate2(tiny_model_dir, tmp_path_factory.mktemp("ct2-f32") / "f32", quantization="float32")
+
+
+@pytest.fixture(scope="session")
+def memorising_pairs() -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
+    """(learnt pairs, unseen pairs): short FLORES dev pairs, Italian and English."""
+    pairs = short_flores_pairs(MEMORISED_PAIRS + 8)
+    return pairs[:MEMORISED_PAIRS], pairs[MEMORISED_PAIRS:]
+
+
+@pytest.fixture(scope="session")
+def memorising_model_dir(memorising_pairs, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A tiny MarianMT trained (seconds) until it gives the learnt pairs' English back."""
+    return train_memorising_marian(tmp_path_factory.mktemp("memorising") / "model", memorising_pairs[0])
+
+
+@pytest.fixture(scope="session")
+def memorising_ct2_dir(memorising_model_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The memorising model converted to CTranslate2 float32 (decodes as transformers does)."""
+    from it2en.engines.ctranslate2 import convert_to_ctranslate2
+
+    return convert_to_ctranslate2(memorising_model_dir, tmp_path_factory.mktemp("memorising-ct2") / "f32",
+                                  quantization="float32")
 
 
 @pytest.fixture(scope="session")

@@ -234,3 +234,60 @@ def build_tc_big_shaped(out_dir: Path, *, spm_vocab: int = 8000, seed: int = 0) 
     params, 0.9 GB in float32): d_model 1024, 6+6 layers, 16 heads, FFN 4096, ReLU, shared
     embeddings over a vocabulary of about 54k."""
     return build_random_marian(out_dir, spm_vocab=spm_vocab, seed=seed, shape=TC_BIG_IT_EN_SHAPE)
+
+
+MEMORISING_SHAPE = dict(d_model=32, layers=1, heads=2, ffn=64)
+MEMORISING_STEPS = 120
+MEMORISED_PAIRS = 14
+"""Short FLORES pairs the memorising model learns (the tests' and bench/confidence_cost.py's)."""
+
+
+def short_flores_pairs(count: int, *, max_words: int = 10) -> list[tuple[str, str]]:
+    """The first ``count`` FLORES dev pairs whose Italian has at most ``max_words`` words."""
+    italian, english = default_training_lines(None)
+    pairs = [(it, en) for it, en in zip(italian, english) if len(it.split()) <= max_words]
+    return pairs[:count]
+
+
+def train_memorising_marian(out_dir: Path, pairs: list[tuple[str, str]], *, steps: int = MEMORISING_STEPS,
+                            seed: int = 0) -> Path:
+    """A tiny MarianMT that learnt ``pairs`` by heart (seconds on 2 cores), saved to ``out_dir``.
+
+    A random model is equally unsure of everything; this one gives the learnt sentences' English
+    back with high probability and is unsure of any other sentence: what a confidence measure
+    must tell apart. The source is normalised as the engines normalise it, so the model is
+    trained on exactly what it will see.
+    """
+    import torch
+    from transformers import MarianMTModel, MarianTokenizer
+
+    from it2en.engines.punctuation import punctuation_normalizer
+
+    build_random_marian(out_dir, seed=seed, **MEMORISING_SHAPE)
+    tokenizer = MarianTokenizer.from_pretrained(out_dir)
+    model = MarianMTModel.from_pretrained(out_dir)
+    for embedding in (model.model.encoder.embed_positions, model.model.decoder.embed_positions):
+        embedding.weight.requires_grad_(False)  # sinusoidal, recomputed on loading: never trained
+    normalize = punctuation_normalizer("it")
+    batch = tokenizer([normalize(it) for it, _ in pairs], text_target=[en for _, en in pairs],
+                      padding=True, return_tensors="pt")
+    batch["labels"][batch["labels"] == tokenizer.pad_token_id] = -100
+    torch.manual_seed(seed)
+    model.train()
+    optimiser = torch.optim.AdamW(model.parameters(), lr=1e-2, weight_decay=0.0)
+    pad_row = model.get_input_embeddings().weight[model.config.pad_token_id]
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)  # products this small gain nothing from a second thread, and wait for it
+    try:
+        for _ in range(steps):
+            loss = model(**batch).loss
+            optimiser.zero_grad()
+            loss.backward()
+            optimiser.step()
+            with torch.no_grad():
+                pad_row.zero_()  # Marian decodes from a zero embedding: train as it will run
+    finally:
+        torch.set_num_threads(threads)
+    model.eval()
+    model.save_pretrained(out_dir)
+    return out_dir

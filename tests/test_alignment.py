@@ -94,7 +94,7 @@ def test_both_engines_read_the_same_attention(settings: GenerationSettings, tiny
     ct2 = CTranslate2Translator(ct2_float32_dir, generation=settings, quiet=True, batch_memory=budget,
                                 compute_type="float32")
     for line in LINES[:3]:
-        ((pieces, ct2_rows),) = ct2._wait(ct2._submit([ct2._encode(line)], aligned=True))
+        ((pieces, ct2_rows, _),) = ct2._wait(ct2._submit([ct2._encode(line)], aligned=True))
         ((ids, hf_rows),) = hf._generate_ids_aligned([hf._encode(line)])
         assert hf._tokenizer.convert_ids_to_tokens(ids)[: len(pieces)] == pieces
         for ct2_row, hf_row in zip(ct2_rows, hf_rows[: len(pieces)], strict=True):

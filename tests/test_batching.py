@@ -112,7 +112,7 @@ class _EndingTranslator:
         self.pending += 1
         self.most_pending = max(self.most_pending, self.pending)
         hypothesis = ["▁x"] * min(self.length, max_decoding_length)
-        results = [SimpleNamespace(hypotheses=[hypothesis], attention=[]) for _ in sources]
+        results = [SimpleNamespace(hypotheses=[hypothesis], attention=[], scores=[]) for _ in sources]
         return [_Pending(self, result, last=i == len(results) - 1) for i, result in enumerate(results)]
 
 

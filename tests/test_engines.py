@@ -231,7 +231,7 @@ def test_512_cap_and_source_limit(tiny_model_dir: Path, ct2_float32_dir: Path) -
     assert settings.max_new_tokens(512) == 512
     ids = hf._generate_ids([hf._encode(long_text)])[0]
     assert len(ids) <= 512
-    ((tokens, _),) = ct2._wait(ct2._submit([ct2._encode(long_text)]))
+    ((tokens, _, _),) = ct2._wait(ct2._submit([ct2._encode(long_text)]))
     assert len(tokens) <= ct2.max_decoding_length(512) == 511
     # transformers forces </s> on its last step: both engines give at most 511 real tokens.
     assert len([i for i in ids if i != 0]) == len(tokens)

@@ -11,12 +11,13 @@ to translate (an empty file) needs no model at all.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 from typing import Callable, Iterable
 
 from it2en import models, pipeline, writing
 from it2en import formats
-from it2en.article import Article
+from it2en.article import DEFAULT_REVIEW_BELOW, Article
 from it2en.engines import Translator
 from it2en.errors import It2enError
 from it2en.fidelity.glossary import Glossary
@@ -151,8 +152,11 @@ class ArticleTranslator:
             writing.write_atomic(Path(output), result)
         return result
 
-    def render(self, article: Article, format: str = "text") -> str | bytes:
-        return WRITERS[format].render(article, self._meta or self._unloaded_meta())
+    def render(self, article: Article, format: str = "text", *, review_below: float = DEFAULT_REVIEW_BELOW
+               ) -> str | bytes:
+        """The article in ``format``; ``review_below``: the confidence under which the review page
+        marks a sentence as needing review."""
+        return WRITERS[format].render(article, replace(self.meta, review_below=review_below))
 
     @property
     def meta(self) -> OutputMeta:

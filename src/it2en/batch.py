@@ -16,7 +16,7 @@ from typing import BinaryIO, Callable
 
 from it2en import formats, web, writing
 from it2en.api import ArticleTranslator
-from it2en.article import Article
+from it2en.article import DEFAULT_REVIEW_BELOW, Article, needs_review
 from it2en.errors import It2enError, OutputCreateError, UsageError
 from it2en.render import REVIEW_INDEX, WRITERS, OutputMeta, render_review_index
 
@@ -47,6 +47,8 @@ class Job:
 @dataclass
 class Summary:
     jobs: list[Job] = field(default_factory=list)
+    review_below: float = DEFAULT_REVIEW_BELOW
+    """A translated sentence less confident than this needs review (see :func:`needs_review`)."""
 
     def count(self, status: Status) -> int:
         return sum(job.status is status for job in self.jobs)
@@ -54,13 +56,26 @@ class Summary:
     def line(self) -> str:
         line = (f"{self.count(Status.TRANSLATED)} translated, {self.count(Status.SKIPPED)} skipped, "
                 f"{self.count(Status.FAILED)} failed")
-        memory = self.memory_line()
-        return f"{line}; {memory}" if memory else line
+        return "; ".join(part for part in (line, self.memory_line(), self.review_line()) if part)
+
+    def notes_line(self) -> str:
+        """The memory and review counts of one article's run; empty when there is nothing to say."""
+        return "; ".join(part for part in (self.memory_line(), self.review_line()) if part)
+
+    def _translated_segments(self) -> list:
+        return [s for job in self.jobs if job.article is not None and job.status is Status.TRANSLATED
+                for s in job.article.translatable_segments()]
+
+    def review_line(self) -> str:
+        """``N of M sentences need review`` (a flag, or a confidence below ``review_below``);
+        empty when none does."""
+        segments = self._translated_segments()
+        count = sum(needs_review(s, self.review_below) for s in segments)
+        return f"{count} of {len(segments)} sentences need review" if count else ""
 
     def memory_line(self) -> str:
         """``N of M sentences from the translation memory (K human)``; empty when none came from it."""
-        origins = [s.origin for job in self.jobs if job.article is not None and job.status is Status.TRANSLATED
-                   for s in job.article.translatable_segments()]
+        origins = [s.origin for s in self._translated_segments()]
         remembered = sum(o in ("memory", "human") for o in origins)
         if not remembered:
             return ""
@@ -210,10 +225,12 @@ def run(
     stdout: BinaryIO | None = None,
     on_job_done: Callable[[Job], None] = lambda job: None,
     on_progress: Callable[[int, int], None] = lambda done, total: None,
+    review_below: float = DEFAULT_REVIEW_BELOW,
 ) -> Summary:
     """Translate every loaded job and write each output as soon as its article is complete.
 
     Outputs for standard output are written in input order, whatever order articles finish in.
+    ``review_below``: the confidence under which the summary counts a sentence as needing review.
     """
     stdout = stdout or getattr(sys.stdout, "buffer", sys.stdout)  # None when stdout is closed
     by_article = {id(job.article): job for job in jobs if job.article is not None}
@@ -221,7 +238,7 @@ def run(
 
     def article_done(article: Article) -> None:
         job = by_article[id(article)]
-        job.rendered = translator.render(article, format)
+        job.rendered = translator.render(article, format, review_below=review_below)
         if job.output is not None:
             try:
                 writing.write_atomic(job.output, job.rendered)
@@ -243,7 +260,7 @@ def run(
         on_article_done=article_done,
         on_progress=on_progress,
     )
-    return Summary(jobs)
+    return Summary(jobs, review_below)
 
 
 def write_review_index(summary: Summary, output_dir: Path, meta: OutputMeta) -> Path:
@@ -254,5 +271,5 @@ def write_review_index(summary: Summary, output_dir: Path, meta: OutputMeta) -> 
               job.article if job.status is Status.TRANSLATED else None)
              for job in summary.jobs
              if job.output is not None and job.status in (Status.TRANSLATED, Status.SKIPPED)]
-    writing.write_atomic(index, render_review_index(pages, meta))
+    writing.write_atomic(index, render_review_index(pages, replace(meta, review_below=summary.review_below)))
     return index

@@ -20,6 +20,7 @@ from typing import Optional
 import typer
 
 from it2en import batch, formats, models, versions, writing
+from it2en.article import DEFAULT_REVIEW_BELOW
 from it2en.errors import ExitCode, It2enError, ModelUnavailableError, UsageError
 from it2en.web import DEFAULT_MAX_MB, DEFAULT_TIMEOUT, FetchOptions, is_address
 
@@ -53,6 +54,8 @@ Examples:
   it2en translate post.md --translate-keys tagline,lead
 
   it2en translate articolo.txt --glossary redazione.tsv --keep-number-format
+
+  it2en translate articolo.txt -f json --review-below 0.4 --strict
 """
 
 app = typer.Typer(
@@ -209,8 +212,10 @@ def error_boundary(command):
 class _Reporter:
     """Progress on stderr: a rich bar on a terminal, plain lines with -v, nothing with -q."""
 
-    def __init__(self, *, quiet: bool, verbose: bool, total_articles: int) -> None:
+    def __init__(self, *, quiet: bool, verbose: bool, total_articles: int,
+                 review_below: float | None = None) -> None:
         self.quiet = quiet
+        self.review_below = review_below
         self.verbose = verbose and not quiet
         self.total_articles = total_articles
         self.articles_done = 0
@@ -270,7 +275,7 @@ class _Reporter:
         if job.article is not None and not self.quiet:
             from it2en.pipeline import problems
 
-            for line in problems(job.article):
+            for line in problems(job.article, self.review_below):
                 self.note(f"it2en: warning: {line}")
 
 
@@ -300,7 +305,12 @@ def translate(
     skip_existing: bool = typer.Option(False, "--skip-existing", help="Leave inputs whose output (-d or -o) exists."),
     overwrite: bool = typer.Option(False, "--overwrite", help="With -d: replace outputs that exist (-o always replaces its file)."),
     encoding: Optional[str] = typer.Option(None, help="Decode inputs with this encoding (default UTF-8), e.g. cp1252."),
-    strict: bool = typer.Option(False, "--strict", help=f"Exit {int(ExitCode.FLAGGED)} when any segment was flagged (e.g. too_short, placeholder_lost, markup_moved: see the README's flags)."),
+    strict: bool = typer.Option(False, "--strict", help=f"Exit {int(ExitCode.FLAGGED)} when any segment was flagged (e.g. too_short, placeholder_lost, markup_moved: see the README's flags), or, with --review-below, was less confident than X."),
+    review_below: Optional[float] = typer.Option(
+        None, "--review-below", min=0.0, max=1.0, metavar="X",
+        help=f"A sentence whose confidence (0-1, the model's, in -f json) is below X needs review: the summary "
+             f"counts it, a warning names it, and --strict fails on it. Default for the count: "
+             f"{DEFAULT_REVIEW_BELOW:g}. Example: --review-below 0.4 --strict"),
     quiet: bool = typer.Option(False, "-q", "--quiet", help="Print nothing on stderr but errors."),
     verbose: bool = typer.Option(False, "-v", "--verbose", help="One line per file on stderr."),
     glossary: Optional[list[Path]] = typer.Option(
@@ -339,7 +349,7 @@ def translate(
     from it2en.api import ArticleTranslator
 
     several = len(jobs) > 1
-    reporter = _Reporter(quiet=quiet, verbose=verbose, total_articles=len(jobs))
+    reporter = _Reporter(quiet=quiet, verbose=verbose, total_articles=len(jobs), review_below=review_below)
     translator = ArticleTranslator(model, backend=backend.value, device=device.value, beams=beams,
                                    quiet=quiet, notify=reporter.note, glossary=terms,
                                    keep_number_format=keep_number_format,
@@ -353,7 +363,8 @@ def translate(
         raise jobs[0].error or UsageError(jobs[0].reason)
     with reporter:
         summary = batch.run(jobs, translator, format=format.value, on_job_done=reporter.job_done,
-                            on_progress=reporter.sentences)
+                            on_progress=reporter.sentences,
+                            review_below=DEFAULT_REVIEW_BELOW if review_below is None else review_below)
     if format is Format.review and output_dir is not None:
         batch.write_review_index(summary, output_dir, translator.meta)
     failed = summary.count(batch.Status.FAILED)
@@ -364,10 +375,11 @@ def translate(
         raise typer.Exit(int(ExitCode.BATCH_PARTIAL))
     if several:
         reporter.note(f"it2en: {summary.line()}")
-    elif summary.memory_line():
-        reporter.note(f"it2en: {summary.memory_line()}")
-    if strict and any(_flagged(job) for job in summary.jobs):
-        _err("it2en: --strict: some segments were flagged (see the warnings above).")
+    elif summary.notes_line():
+        reporter.note(f"it2en: {summary.notes_line()}")
+    if strict and any(_flagged(job, review_below) for job in summary.jobs):
+        below = f" or less confident than {review_below:g}" if review_below is not None else ""
+        _err(f"it2en: --strict: some segments were flagged{below} (see the warnings above).")
         raise typer.Exit(int(ExitCode.FLAGGED))
 
 
@@ -393,10 +405,10 @@ def _failure(job: batch.Job) -> str:
     return f"it2en: {job.source}: {job.reason}"
 
 
-def _flagged(job: batch.Job) -> bool:
+def _flagged(job: batch.Job, review_below: float | None = None) -> bool:
     from it2en.pipeline import has_problems
 
-    return job.article is not None and has_problems(job.article)
+    return job.article is not None and has_problems(job.article, review_below)
 
 
 @app.command()

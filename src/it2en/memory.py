@@ -6,9 +6,11 @@ One SQLite file (stdlib ``sqlite3``, WAL mode, a busy timeout) holds two kinds o
   normalisation and placeholders), keyed with everything that changes the model's answer:
   model id and revision, beams, the cap rule and the glossary entries applied. Post-editing
   runs again on reuse, so its fixes reach remembered sentences too. The flags the pipeline
-  kept come back with the entry, so a flagged sentence warns again on every run.
+  kept come back with the entry, so a flagged sentence warns again on every run, and so does
+  the model's confidence in it (NULL in entries stored before confidence was recorded).
 * ``human``: a translation imported from an edited JSON output or a TMX file, keyed by the
   source sentence alone (spaces collapsed): it wins under any model, before the model is asked.
+  Its confidence is 1.
 
 The translate path never fails because of the memory: :class:`GuardedMemory` turns the first
 error into one warning and goes on without it. Commands that are about the memory itself
@@ -36,7 +38,8 @@ MACHINE, HUMAN = "machine", "human"
 BUSY_TIMEOUT_S = 3.0
 """How long a writer waits for another process's transaction before the memory is given up."""
 APPLICATION_ID = 0x69743265  # "it2e": marks the file as an it2en memory
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
+"""1: the first schema; 2: ``confidence`` (machine entries: the model's, 0–1; human entries: 1)."""
 _LOOKUP_CHUNK = 500  # SQLite's bound-parameter limit is 999 on old builds
 # Segment marks that describe the segment, not the stored translation: never stored.
 SEGMENT_FLAGS = frozenset({"split", "kept_english"})
@@ -53,11 +56,17 @@ CREATE TABLE IF NOT EXISTS entries (
     settings TEXT NOT NULL DEFAULT '',
     glossary TEXT NOT NULL DEFAULT '[]',
     flags TEXT NOT NULL DEFAULT '[]',
-    created TEXT NOT NULL
+    created TEXT NOT NULL,
+    confidence REAL
 ) WITHOUT ROWID;
 """
+_MIGRATIONS = {
+    2: ("ALTER TABLE entries ADD COLUMN confidence REAL",
+        "UPDATE entries SET confidence = 1 WHERE origin = 'human'"),
+}
+"""Schema version → the statements that bring the version before it up to it."""
 COLUMNS = ("key", "origin", "source", "target", "model", "model_id", "revision", "settings",
-           "glossary", "flags", "created")
+           "glossary", "flags", "created", "confidence")
 
 
 def default_path() -> Path:
@@ -140,6 +149,8 @@ class Entry:
     """The glossary entries applied, as a JSON list (part of a machine key)."""
     flags: list[str] = field(default_factory=list)
     created: str = field(default_factory=_now)
+    confidence: float | None = None
+    """The model's confidence in ``target`` (0–1); 1 for a human entry; None when unknown."""
 
     @property
     def key(self) -> str:
@@ -147,22 +158,24 @@ class Entry:
 
     @classmethod
     def machine(cls, text: str, raw: str, context: ModelContext, glossary: Iterable = (),
-                flags: Iterable[str] = ()) -> "Entry":
+                flags: Iterable[str] = (), *, confidence: float | None = None) -> "Entry":
         return cls(MACHINE, text, raw, context.model, context.model_id, context.revision, context.settings,
-                   _glossary_json(glossary), [f for f in flags if f not in SEGMENT_FLAGS])
+                   _glossary_json(glossary), [f for f in flags if f not in SEGMENT_FLAGS], confidence=confidence)
 
     @classmethod
     def human(cls, source: str, target: str) -> "Entry":
-        return cls(HUMAN, normalise_source(source), target)
+        return cls(HUMAN, normalise_source(source), target, confidence=1.0)
 
     def row(self) -> tuple:
+        confidence = 1.0 if self.origin == HUMAN else self.confidence
         return (self.key, self.origin, self.source, self.target, self.model, self.model_id, self.revision,
-                self.settings, self.glossary, json.dumps(self.flags), self.created)
+                self.settings, self.glossary, json.dumps(self.flags), self.created, confidence)
 
 
 def _from_row(row) -> Entry:
-    _, origin, source, target, model, model_id, revision, settings, glossary, flags, created = row
-    return Entry(origin, source, target, model, model_id, revision, settings, glossary, json.loads(flags), created)
+    _, origin, source, target, model, model_id, revision, settings, glossary, flags, created, confidence = row
+    return Entry(origin, source, target, model, model_id, revision, settings, glossary, json.loads(flags), created,
+                 confidence)
 
 
 @dataclass
@@ -289,6 +302,27 @@ class TranslationMemory:
             except BaseException:
                 connection.execute("ROLLBACK")
                 raise
+        elif version < SCHEMA_VERSION:
+            self._migrate(connection)
+
+    @staticmethod
+    def _migrate(connection: sqlite3.Connection) -> None:
+        """Bring an older memory file up to :data:`SCHEMA_VERSION`, in one transaction.
+
+        The version is read again once the write lock is held: another process opening the same
+        old file at the same moment migrates it once, and the other finds it done.
+        """
+        connection.execute("BEGIN IMMEDIATE")
+        try:
+            version = connection.execute("PRAGMA user_version").fetchone()[0]
+            for step in range(version + 1, SCHEMA_VERSION + 1):
+                for statement in _MIGRATIONS[step]:
+                    connection.execute(statement)
+            connection.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+            connection.execute("COMMIT")
+        except BaseException:
+            connection.execute("ROLLBACK")
+            raise
 
     def _run(self, action: Callable[[sqlite3.Connection], object]):
         try:

@@ -15,12 +15,12 @@ from typing import TYPE_CHECKING, Callable, Iterable
 from it2en.fidelity import checks, markup, numbers, placeholders, postedit, quotes, rescue
 from it2en.fidelity import glossary as glossary_module
 from it2en.article import Article, Block, Segment
-from it2en.engines import Alignment, Translator, translate_aligned
+from it2en.engines import Alignment, Translation, Translator, translate_detailed
 from it2en.sentences import split_long
 
 if TYPE_CHECKING:
     from it2en.fidelity.glossary import Glossary
-    from it2en.memory import GuardedMemory
+    from it2en.memory import Entry, GuardedMemory
 
 # Sentences longer than this many tokens are cut at clause boundaries before translation:
 # half of opus-mt's 512-position limit, past which its output degrades and the cap bites.
@@ -60,6 +60,8 @@ class _Job:
     """The glossary entries applied to ``text``: part of its translation memory key."""
     kept: str | None = None
     """The model answer the first user kept (the better attempt): what the memory stores."""
+    kept_confidence: float | None = None
+    """The model's confidence in ``kept``: stored with it."""
 
 
 def split_overlong(article: Article, count_tokens: Callable[[str], int], limit: int) -> int:
@@ -229,7 +231,7 @@ def translate_articles(
                 if segment.split:
                     segment.flags.append("split")
                 if segment.source in human:
-                    segment.target, segment.origin = human[segment.source], "human"
+                    segment.target, segment.origin, segment.confidence = human[segment.source], "human", 1.0
                     if segment.markup:  # no alignment with a human sentence: the rule places it
                         _transfer_markup(segment, None)
                     continue
@@ -252,7 +254,7 @@ def translate_articles(
         remembered = memory.machine({job.text: (job.text, job.glossary) for job in ordered if not job.aligned})
         for job in ordered:
             if job.text in remembered:
-                _recall(job, remembered[job.text].target, remembered[job.text].flags)
+                _recall(job, remembered[job.text])
                 for article in {id(a): a for a, _ in job.users}.values():
                     pending[id(article)] -= 1
         ordered = [job for job in ordered if job.text not in remembered]
@@ -269,11 +271,11 @@ def translate_articles(
     for start in range(0, len(ordered), chunk_sentences):
         chunk = ordered[start : start + chunk_sentences]
         outputs = _translate(engine, chunk)
-        flagged = [job for job, (raw, alignment) in zip(chunk, outputs, strict=True) if _apply(job, raw, alignment)]
+        flagged = [job for job, answer in zip(chunk, outputs, strict=True) if _apply(job, answer)]
         if flagged:
             retried = _translate(engine, flagged, no_repeat_ngram_size=RETRY_NO_REPEAT_NGRAM)
-            for job, (raw, alignment) in zip(flagged, retried, strict=True):
-                _apply(job, raw, alignment, retry=True)
+            for job, answer in zip(flagged, retried, strict=True):
+                _apply(job, answer, retry=True)
             _rescue([job for job in flagged if any(p.lost_tokens for _, p in job.users)], engine)
         on_progress(start + len(chunk), len(ordered))
         for job in chunk:
@@ -284,33 +286,35 @@ def translate_articles(
     return articles
 
 
-def _translate(engine: Translator, jobs: list[_Job], **options: int) -> list[tuple[str, Alignment | None]]:
-    """The engine's answer for each job, in order; with a word alignment when a job needs one.
+def _translate(engine: Translator, jobs: list[_Job], **options: int) -> list[Translation]:
+    """The engine's answer for each job, in order, scored; with a word alignment when a job needs one.
 
     One call either way, so a sentence is batched (and capped) alike whether or not it or its
-    neighbours carry markup: markup never changes a translation. Chunks of plain sentences go
-    through ``engine.translate`` as always and pay nothing for alignment; only an answer with
-    fewer quotation marks than its sentence is asked for again, aligned (a few in a hundred)."""
+    neighbours carry markup: markup never changes a translation. Chunks of plain sentences pay
+    nothing for alignment; only an answer with fewer quotation marks than its sentence is asked
+    for again, aligned (a few in a hundred)."""
     texts = [job.text for job in jobs]
     if any(job.aligned for job in jobs):
-        return translate_aligned(engine, texts, **options)
-    answers: list[tuple[str, Alignment | None]] = [(raw, None) for raw in engine.translate(texts, **options)]
-    lost = [n for n, (text, (raw, _)) in enumerate(zip(texts, answers)) if quotes.count_marks(raw) < quotes.count_marks(text)]
+        return translate_detailed(engine, texts, aligned=True, **options)
+    answers = translate_detailed(engine, texts, **options)
+    lost = [n for n, (text, answer) in enumerate(zip(texts, answers))
+            if quotes.count_marks(answer.text) < quotes.count_marks(text)]
     if lost and callable(getattr(engine, "translate_aligned", None)):  # an engine without: the loss is flagged
-        for n, answer in zip(lost, translate_aligned(engine, [texts[n] for n in lost], **options)):
+        for n, answer in zip(lost, translate_detailed(engine, [texts[n] for n in lost], aligned=True, **options)):
             answers[n] = answer
     return answers
 
 
-def _recall(job: _Job, raw: str, stored_flags: list[str]) -> None:
+def _recall(job: _Job, entry: Entry) -> None:
     """Put a remembered answer into every segment that asked for it, as if the model had given it:
-    post-editing and checks run again, and the flags stored with it come back (they warn again)."""
+    post-editing and checks run again, the flags stored with it come back (they warn again), and
+    so does the confidence stored with it."""
     for _, prepared in job.users:
-        target, flags = _finish(prepared, raw)
+        target, flags = _finish(prepared, entry.target)
         segment = prepared.segment
         info = [f for f in segment.flags if f in INFO_FLAGS]
-        segment.target, segment.origin = target, "memory"
-        segment.flags = info + flags + [f for f in stored_flags if f not in flags and f not in info]
+        segment.target, segment.origin, segment.confidence = target, "memory", entry.confidence
+        segment.flags = info + flags + [f for f in entry.flags if f not in flags and f not in info]
 
 
 def _new_entries(article: Article, texts: set[str], jobs: dict[str, _Job], memory: GuardedMemory) -> list:
@@ -323,16 +327,19 @@ def _new_entries(article: Article, texts: set[str], jobs: dict[str, _Job], memor
         flags = job.users[0][1].segment.flags
         if job.kept is None or job.aligned or "quote_restored" in flags:  # alignment not stored: never recalled
             continue
-        entries.append(Entry.machine(job.text, job.kept, memory.context, job.glossary, flags))
+        entries.append(Entry.machine(job.text, job.kept, memory.context, job.glossary, flags,
+                                     confidence=job.kept_confidence))
         job.kept = None  # stored with the first article that needed it
     return entries
 
 
-def _apply(job: _Job, raw: str, alignment: Alignment | None = None, *, retry: bool = False) -> bool:
+def _apply(job: _Job, answer: Translation, *, retry: bool = False) -> bool:
     """Put one model answer into every segment that asked for it; True if any was flagged.
 
-    On a retry, a segment takes the new answer only if its checks come out better.
+    On a retry, a segment takes the new answer only if its checks come out better; the segment's
+    confidence is that of the answer it keeps.
     """
+    raw, alignment = answer.text, answer.alignment
     flagged = False
     for index, (_, prepared) in enumerate(job.users):
         target, flags = _finish(prepared, raw, alignment)
@@ -344,14 +351,10 @@ def _apply(job: _Job, raw: str, alignment: Alignment | None = None, *, retry: bo
             old = [f for f in segment.flags if f not in INFO_FLAGS and f not in PLACEMENT_FLAGS]
             taken = checks.score(_problems(flags)) < checks.score(old)
             if taken:
-                segment.target, segment.flags = target, info + flags
-                prepared.lost_tokens = lost
-                job.kept = raw if index == 0 else job.kept
+                _keep(job, index, prepared, target, info + flags, lost, answer)
             segment.flags.append("retried")
         else:
-            segment.target, segment.flags = target, info + flags
-            prepared.lost_tokens = lost
-            job.kept = raw if index == 0 else job.kept
+            _keep(job, index, prepared, target, info + flags, lost, answer)
         segment.origin = "model"
         if taken and segment.markup:
             _place_markup(prepared, raw, alignment)
@@ -362,6 +365,16 @@ def _apply(job: _Job, raw: str, alignment: Alignment | None = None, *, retry: bo
 def _problems(flags: list[str]) -> list[str]:
     """The flags a retry is for: not where markup or quotation marks were placed."""
     return [f for f in flags if f not in PLACEMENT_FLAGS]
+
+
+def _keep(job: _Job, index: int, prepared: _Prepared, target: str, flags: list[str], lost: list[int],
+          answer: Translation) -> None:
+    """Make ``answer`` the segment's translation (the first user's answer is what the memory stores)."""
+    segment = prepared.segment
+    segment.target, segment.flags, segment.confidence = target, flags, answer.confidence
+    prepared.lost_tokens = lost
+    if index == 0:
+        job.kept, job.kept_confidence = answer.text, answer.confidence
 
 
 def _place_markup(prepared: _Prepared, raw: str, alignment: Alignment | None) -> None:
@@ -390,7 +403,7 @@ def _transfer_markup(segment: Segment, alignment: Alignment | None) -> None:
     try:
         segment.markup, moved = markup.transfer_markup(segment.source, segment.markup, segment.target, alignment)
     except markup.MarkupTransferError:
-        segment.target, moved = None, True
+        segment.target, segment.confidence, moved = None, None, True
     if moved:
         segment.flags.append("markup_moved")
 
@@ -402,7 +415,10 @@ def _lost_tokens(protected: placeholders.Protected, raw: str) -> list[int]:
 
 def _rescue(jobs: list[_Job], engine: Translator) -> None:
     """Segments whose kept attempt still lacks a placeholder: translate around the lost spans
-    (``fidelity.rescue``), keep that, and flag it ``placeholder_rescued``/``glossary_rescued``."""
+    (``fidelity.rescue``), keep that, and flag it ``placeholder_rescued``/``glossary_rescued``.
+
+    A rescued segment keeps the confidence of the whole-sentence answer it replaces: the model
+    never scored the sentence as it now reads, and the flag sends it to review anyway."""
     if not jobs:
         return
     items = []
@@ -432,11 +448,15 @@ def estimate_tokens(text: str) -> int:
     return len(text) // 4 + 2
 
 
-def problems(article: Article) -> list[str]:
-    """One line per flagged or split segment: ``NAME: segment N: flags: source…``."""
+def problems(article: Article, review_below: float | None = None) -> list[str]:
+    """One line per flagged or split segment: ``NAME: segment N: flags: source…``; with
+    ``review_below``, also per segment less confident than that (``confidence 0.31``)."""
     lines = []
+    doubtful = {id(s) for s in less_confident(article, review_below)} if review_below is not None else set()
     for number, segment in enumerate(article.translatable_segments(), start=1):
         issues = [f for f in segment.flags if f not in INFO_FLAGS or f == "split"]  # a cut is said
+        if id(segment) in doubtful:
+            issues.append(f"confidence {segment.confidence:.2f}")
         if issues:
             excerpt = segment.source if len(segment.source) <= 60 else segment.source[:57] + "…"
             lines.append(f"{_printable(article.name)}: segment {number}: {', '.join(issues)}: "
@@ -462,7 +482,15 @@ def _printable(text: str) -> str:
     return "".join(ch if ch.isprintable() or ch == " " else ascii(ch)[1:-1] for ch in text)
 
 
-def has_problems(article: Article) -> bool:
-    """True when a segment carries a flag that --strict fails on, or prose was kept as written."""
+def has_problems(article: Article, review_below: float | None = None) -> bool:
+    """True when a segment carries a flag that --strict fails on, or prose was kept as written;
+    with ``review_below``, also when a translated segment's confidence is below it."""
     return bool(article.kept_as_written) or any(
-        f not in INFO_FLAGS for s in article.segments() for f in s.flags)
+        f not in INFO_FLAGS for s in article.segments() for f in s.flags) or (
+        review_below is not None and bool(less_confident(article, review_below)))
+
+
+def less_confident(article: Article, below: float) -> list[Segment]:
+    """The translated segments whose confidence is below ``below`` (a human one never is)."""
+    return [s for s in article.segments()
+            if s.target is not None and s.confidence is not None and s.confidence < below]

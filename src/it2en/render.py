@@ -153,6 +153,7 @@ def article_dict(article: Article, meta: OutputMeta | None = None) -> dict:
                 item["flags"] = list(segment.flags)
                 if segment.translatable:
                     item["origin"] = segment.origin  # model, memory, human; null: kept as it is
+                    item["confidence"] = segment.confidence  # 0-1; 1: human; null: kept, or not scored
                     item["it2en_target"] = segment.output  # what it2en wrote: tells an edit apart
             if segment.split:
                 item["split"] = True

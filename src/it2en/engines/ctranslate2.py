@@ -33,6 +33,7 @@ from it2en.engines.transformers import (
     source_normalizer,
 )
 from it2en.checkpoints import load_marian
+from it2en.engines import ScoringEngine, Translation, confidence
 from it2en.errors import ModelUnavailableError, first_line
 from it2en.models import check_model_folder
 from it2en.generation import GenerationSettings
@@ -153,7 +154,7 @@ class RuntimeUnavailableError(ModelUnavailableError):
     """The converted model is fine, but CTranslate2 cannot run on the chosen device."""
 
 
-class CTranslate2Translator:
+class CTranslate2Translator(ScoringEngine):
     """MarianMT through CTranslate2: same API and decoding rules as the reference engine."""
 
     name = "ctranslate2"
@@ -265,40 +266,38 @@ class CTranslate2Translator:
 
     # -- translation
 
-    def translate(self, sentences: list[str], *, no_repeat_ngram_size: int = 0) -> list[str]:
-        """One translation per sentence, in input order.
+    def translate_detailed(self, sentences: list[str], *, aligned: bool = False, scored: bool = True,
+                           no_repeat_ngram_size: int = 0) -> list[Translation]:
+        """One :class:`Translation` per sentence, in input order; same batching rule, same caps.
 
         Batches grow when outputs end early: CTranslate2 drops a sentence from its batch as
         soon as its beams end, so what a batch holds follows the outputs' real lengths.
         ``output_share`` (the longest output of the last batch, as a share of its cap) sizes
         the next batch; it starts at 1, the worst case, and returns to it as soon as a batch
         runs to its cap (see :func:`iter_batches`).
-        """
-        if not sentences:
-            return []
-        encoded = [self._encode(text) for text in sentences]
-        return [self._detokenize(tokens) for tokens, _ in self._decode(encoded, no_repeat_ngram_size)]
 
-    def translate_aligned(self, sentences: list[str], *, no_repeat_ngram_size: int = 0
-                          ) -> list[tuple[str, list[tuple[int, int]]]]:
-        """:meth:`translate`, plus each translation's word alignment from the attention
-        CTranslate2 returns (``return_attention=True``); same batching rule, same caps."""
+        ``aligned``: each translation's word alignment from the attention CTranslate2 returns
+        (``return_attention``). ``scored``: the model's confidence from the score CTranslate2
+        returns (``return_scores``): with its default ``length_penalty`` of 1, the mean
+        log-probability of the output's tokens, ``</s>`` included when the model chose it.
+        """
         from it2en.engines.alignment import attention_alignment
 
         if not sentences:
             return []
         encoded = [self._encode(text) for text in sentences]
         results = []
-        for source, sentence, (tokens, attention) in zip(
-                encoded, sentences, self._decode(encoded, no_repeat_ngram_size, aligned=True)):
+        for source, sentence, (tokens, attention, score) in zip(
+                encoded, sentences, self._decode(encoded, no_repeat_ngram_size, aligned=aligned, scored=scored)):
             text = self._detokenize(tokens)
-            results.append((text, attention_alignment(attention, source, tokens, sentence, text)))
+            alignment = attention_alignment(attention, source, tokens, sentence, text) if aligned else None
+            results.append(Translation(text, alignment, score))
         return results
 
-    def _decode(self, encoded: list[list[str]], no_repeat_ngram_size: int, *, aligned: bool = False
-                ) -> list[tuple[list[str], list[list[float]] | None]]:
+    def _decode(self, encoded: list[list[str]], no_repeat_ngram_size: int, *, aligned: bool = False,
+                scored: bool = False) -> list[tuple[list[str], list[list[float]] | None, float | None]]:
         """Target tokens per tokenised source, in input order, with the attention rows when
-        ``aligned`` (else None).
+        ``aligned`` and the confidence when ``scored`` (else None).
 
         Up to ``workers`` batches decode at once, each sized for its share of the memory budget;
         the next batch is planned when a worker frees, so ``output_share`` follows every batch
@@ -313,7 +312,7 @@ class CTranslate2Translator:
             running: collections.deque = collections.deque()
             for batch, cap in batches:  # planned lazily: each plan reads the latest output_share
                 running.append((batch, cap, self._submit([encoded[i] for i in batch], no_repeat_ngram_size,
-                                                         cap=cap, aligned=aligned)))
+                                                         cap=cap, aligned=aligned, scored=scored)))
                 if len(running) >= self.workers:
                     self._collect(*running.popleft(), outputs)
             while running:
@@ -324,26 +323,27 @@ class CTranslate2Translator:
         """Wait for a submitted batch, put its outputs in place and update ``output_share``."""
         decoded = self._wait(submitted)
         # +1: the </s> step, which the cap counts and the output does not show
-        self.output_share = max(len(tokens) + 1 for tokens, _ in decoded) / cap
+        self.output_share = max(len(tokens) + 1 for tokens, *_ in decoded) / cap
         for index, output in zip(batch, decoded):
             outputs[index] = output
 
     def _submit(self, sources: list[list[str]], no_repeat_ngram_size: int = 0, *, cap: int | None = None,
-                aligned: bool = False) -> list:
+                aligned: bool = False, scored: bool = False) -> list:
         """Start decoding one batch on a free worker; CTranslate2's pending results.
 
         ``cap``: new tokens allowed, ``</s>`` included (default: the longest source's).
         """
         return self._translator.translate_batch(
             sources, **self._decoding(sources, no_repeat_ngram_size, cap), return_attention=aligned,
-            asynchronous=True)
+            return_scores=scored, asynchronous=True)
 
     @staticmethod
-    def _wait(submitted: list) -> list[tuple[list[str], list[list[float]] | None]]:
+    def _wait(submitted: list) -> list[tuple[list[str], list[list[float]] | None, float | None]]:
         """A submitted batch's target tokens (``</s>`` not included), each with its attention
-        rows (one per token) when they were asked for, else None."""
+        rows (one per token) and its confidence when they were asked for, else None."""
         results = [pending.result() for pending in submitted]
-        return [(result.hypotheses[0], result.attention[0] if result.attention else None) for result in results]
+        return [(result.hypotheses[0], result.attention[0] if result.attention else None,
+                 confidence(result.scores[0]) if result.scores else None) for result in results]
 
     def _decoding(self, sources: list[list[str]], no_repeat_ngram_size: int, cap: int | None) -> dict:
         """``translate_batch`` options for one batch: both paths decode alike."""
@@ -355,7 +355,6 @@ class CTranslate2Translator:
             max_batch_size=0,  # planned already (iter_batches): CTranslate2 must not cut it again
             no_repeat_ngram_size=no_repeat_ngram_size,
             num_hypotheses=1,
-            return_scores=False,
         )
 
     def _detokenize(self, tokens: list[str]) -> str:

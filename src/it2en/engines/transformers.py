@@ -19,9 +19,10 @@ import warnings
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from it2en.checkpoints import load_marian
+from it2en.engines import ScoringEngine, Translation, confidence
 from it2en.errors import ModelUnavailableError, first_line
 from it2en.models import check_model_folder
 from it2en.generation import GenerationSettings
@@ -266,7 +267,39 @@ def beam_cache_factory() -> tuple[str, Callable[[], Any]] | None:
     return keyword, lambda: BeamSharedCrossAttentionCache(DynamicCache(), DynamicCache())
 
 
-class TransformersTranslator:
+class _Row(NamedTuple):
+    """One generated output: token ids (start token dropped), attention rows, confidence."""
+
+    ids: list[int]
+    attention: list[list[float]] | None = None
+    confidence: float | None = None
+
+
+class ChosenLogProbs:
+    """A logits processor that changes nothing and keeps, at every decoding step, each beam's
+    best log-probabilities (and their token ids): the chosen token's is among them.
+
+    It runs last, on the scores every other processor has made (a forced ``</s>``, a banned
+    n-gram): beam search gets log-probabilities there (``log_softmax`` of the logits, then the
+    processors) and keeps, per sentence, the best ``2 × beams`` continuations over all its
+    beams, so a beam's chosen token is within its own best ``2 × beams``; greedy search gets
+    logits and takes the best, which is kept normalised. A few numbers per beam and step: no
+    full vocabulary is stored (``output_scores`` would store ``beams × vocabulary`` floats per
+    step and sentence).
+    """
+
+    def __init__(self, beams: int) -> None:
+        self.keep = 1 if beams <= 1 else 2 * beams
+        self.greedy = beams <= 1
+        self.steps: list[tuple[Any, Any]] = []
+
+    def __call__(self, input_ids: Any, scores: Any) -> Any:
+        log_probs = scores.log_softmax(-1) if self.greedy else scores
+        self.steps.append(log_probs.topk(self.keep, dim=-1))
+        return scores
+
+
+class TransformersTranslator(ScoringEngine):
     """MarianMT through transformers: the reference backend.
 
     Sentences are normalised (Moses punctuation, as OPUS-MT was trained), tokenised with the
@@ -336,50 +369,42 @@ class TransformersTranslator:
 
     # -- translation
 
-    def translate(self, sentences: list[str], *, no_repeat_ngram_size: int = 0) -> list[str]:
-        """One translation per sentence, in input order."""
-        if not sentences:
-            return []
-        with library_output(self.quiet):
-            encoded = [self._encode(text) for text in sentences]
-            results: list[str] = [""] * len(sentences)
-            lengths = [len(ids) for ids in encoded]
-            # generate keeps decoding (padding) the sentences that ended until the batch's last
-            # one ends, so a batch's memory follows its longest output: the share of the cap that
-            # output filled sizes the next batch, as in the CTranslate2 engine (iter_batches)
-            for batch, cap in self._batches(lengths):
-                ids = self._generate_ids([encoded[i] for i in batch], no_repeat_ngram_size, cap)
-                self.output_share = max(len(row) for row in ids) / cap  # rows run to the last step
-                for index, text in zip(batch, self._decode(ids)):
-                    results[index] = text
-        return results
+    def translate_detailed(self, sentences: list[str], *, aligned: bool = False, scored: bool = True,
+                           no_repeat_ngram_size: int = 0) -> list[Translation]:
+        """One :class:`Translation` per sentence, in input order; same batches and caps either way.
 
-    def _batches(self, lengths: list[int]) -> Iterator[tuple[list[int], int]]:
-        return iter_batches(lengths, self.batch_memory, self.generation.max_new_tokens, lambda: self.output_share,
-                            lambda positions: self.shape.sentence_bytes(positions, self.generation.beams))
-
-    def translate_aligned(self, sentences: list[str], *, no_repeat_ngram_size: int = 0
-                          ) -> list[tuple[str, list[tuple[int, int]]]]:
-        """:meth:`translate`, plus each translation's word alignment from the cross-attention
-        ``generate`` returns (the last layer's first head, on the beam that made each token,
-        as CTranslate2 returns it); same batches, same caps."""
+        ``aligned``: each translation's word alignment, from the cross-attention ``generate``
+        returns (the last layer's first head, on the beam that made each token, as CTranslate2
+        returns it). ``scored``: the model's confidence (:func:`it2en.engines.confidence`), from
+        the log-probabilities of the tokens it chose, kept as it decodes
+        (:class:`ChosenLogProbs`).
+        """
         from it2en.engines.alignment import attention_alignment
 
         if not sentences:
             return []
         with library_output(self.quiet):
             encoded = [self._encode(text) for text in sentences]
-            results: list[tuple[str, list[tuple[int, int]]]] = [("", [])] * len(sentences)
+            results: list[Translation] = [Translation("")] * len(sentences)
             lengths = [len(ids) for ids in encoded]
+            # generate keeps decoding (padding) the sentences that ended until the batch's last
+            # one ends, so a batch's memory follows its longest output: the share of the cap that
+            # output filled sizes the next batch, as in the CTranslate2 engine (iter_batches)
             for batch, cap in self._batches(lengths):
-                rows = self._generate_ids_aligned([encoded[i] for i in batch], no_repeat_ngram_size, cap)
-                self.output_share = max(len(ids) for ids, _ in rows) / cap
-                for index, (ids, attention) in zip(batch, rows):
-                    text = self._decode([ids])[0]
-                    results[index] = (text, attention_alignment(
-                        attention, self._tokenizer.convert_ids_to_tokens(encoded[index]),
-                        self._tokenizer.convert_ids_to_tokens(ids), sentences[index], text))
+                rows = self._generate_rows([encoded[i] for i in batch], no_repeat_ngram_size, cap,
+                                           aligned=aligned, scored=scored)
+                self.output_share = max(len(row.ids) for row in rows) / cap  # rows run to the last step
+                texts = self._decode([row.ids for row in rows])
+                for index, row, text in zip(batch, rows, texts):
+                    alignment = attention_alignment(
+                        row.attention, self._tokenizer.convert_ids_to_tokens(encoded[index]),
+                        self._tokenizer.convert_ids_to_tokens(row.ids), sentences[index], text) if aligned else None
+                    results[index] = Translation(text, alignment, row.confidence)
         return results
+
+    def _batches(self, lengths: list[int]) -> Iterator[tuple[list[int], int]]:
+        return iter_batches(lengths, self.batch_memory, self.generation.max_new_tokens, lambda: self.output_share,
+                            lambda positions: self.shape.sentence_bytes(positions, self.generation.beams))
 
     def _generate_ids(
         self, batch: list[list[int]], no_repeat_ngram_size: int = 0, cap: int | None = None
@@ -394,32 +419,99 @@ class TransformersTranslator:
 
     def _generate_ids_aligned(self, batch: list[list[int]], no_repeat_ngram_size: int = 0, cap: int | None = None
                               ) -> list[tuple[list[int], list[list[float]]]]:
-        """:meth:`_generate_ids` with one attention row per generated token (over the source).
+        """:meth:`_generate_ids` with one attention row per generated token (over the source)."""
+        return [(row.ids, row.attention) for row in self._generate_rows(batch, no_repeat_ngram_size, cap,
+                                                                          aligned=True, scored=False)]
+
+    def _generate_rows(self, batch: list[list[int]], no_repeat_ngram_size: int = 0, cap: int | None = None, *,
+                       aligned: bool = False, scored: bool = False) -> list[_Row]:
+        """One :class:`_Row` per tokenised source: generated ids, attention rows when ``aligned``,
+        confidence when ``scored``.
 
         The cross-attentions of step ``t`` hold every live beam; ``beam_indices[row, t]`` names
         the beam that produced the kept hypothesis' token ``t``. Attention weights need the
         eager attention code (SDPA does not return them): it is switched on for this call only.
         """
+        if not (aligned or scored):
+            return [_Row(ids) for ids in self._generate_ids(batch, no_repeat_ngram_size, cap)]
+        cap = cap or self.generation.max_new_tokens(max(len(ids) for ids in batch))
+        extra: dict[str, Any] = {"return_dict_in_generate": True}
+        recorder = None
+        if scored:
+            from transformers import LogitsProcessorList
+
+            recorder = ChosenLogProbs(self.generation.beams)
+            extra["logits_processor"] = LogitsProcessorList([recorder])
+        with self._eager_attention() if aligned else contextlib.nullcontext():
+            output = self._generate_output(batch, no_repeat_ngram_size, cap, output_attentions=aligned, **extra)
+        beams = getattr(output, "beam_indices", None)
+        sequences = output.sequences.cpu()
+        confidences = self._confidences(sequences, beams, recorder, cap) if recorder else [None] * len(batch)
+        rows = []
+        for row, sequence in enumerate(sequences):
+            ids = sequence[1:].tolist()
+            attention = None
+            if aligned:
+                attention = []
+                for step in range(min(len(ids), len(output.cross_attentions))):
+                    beam = row if beams is None else int(beams[row, step])
+                    if beam < 0:
+                        break
+                    attention.append(
+                        output.cross_attentions[step][-1][beam, 0, -1, : len(batch[row])].float().tolist())
+            rows.append(_Row(ids, attention, confidences[row]))
+        return rows
+
+    @contextlib.contextmanager
+    def _eager_attention(self) -> Iterator[None]:
         model = self._model
         previous = model.config._attn_implementation
         model.set_attn_implementation("eager")
         try:
-            output = self._generate_output(batch, no_repeat_ngram_size, cap,
-                                           output_attentions=True, return_dict_in_generate=True)
+            yield
         finally:
             model.set_attn_implementation(previous)
-        beams = getattr(output, "beam_indices", None)
-        rows = []
-        for row, sequence in enumerate(output.sequences.cpu()):
-            ids = sequence[1:].tolist()
-            attention = []
-            for step in range(min(len(ids), len(output.cross_attentions))):
-                beam = row if beams is None else int(beams[row, step])
-                if beam < 0:
-                    break
-                attention.append(output.cross_attentions[step][-1][beam, 0, -1, : len(batch[row])].float().tolist())
-            rows.append((ids, attention))
-        return rows
+
+    def _confidences(self, sequences: Any, beam_indices: Any, recorder: "ChosenLogProbs", cap: int
+                     ) -> list[float | None]:
+        """Each output's confidence: the mean log-probability of the tokens the model chose.
+
+        Token ``t`` of a row was chosen at step ``t`` on the beam ``beam_indices[row, t]`` (greedy:
+        the row itself); its log-probability is among that beam's best at that step
+        (:class:`ChosenLogProbs`). Counted: every token up to the first ``</s>``, that one
+        included unless the cap forced it (CTranslate2 never decodes that step). None when a
+        token is not found among the kept candidates (it cannot be, with greedy or beam search).
+        """
+        torch = self._torch
+        ids = sequences[:, 1:]
+        steps = min(ids.shape[1], len(recorder.steps))
+        if steps == 0:
+            return [None] * ids.shape[0]
+        ids = ids[:, :steps]
+        values = torch.stack([v for v, _ in recorder.steps[:steps]]).cpu()  # step, beam row, candidate
+        indices = torch.stack([i for _, i in recorder.steps[:steps]]).cpu()
+        step = torch.arange(steps)
+        if beam_indices is None:
+            origin, live = torch.arange(ids.shape[0])[:, None].expand(-1, steps), torch.ones_like(ids, dtype=torch.bool)
+        else:
+            origin = beam_indices[:, :steps].cpu().long()
+            live, origin = origin >= 0, origin.clamp(min=0)
+        candidates, candidate_ids = values[step[None, :], origin], indices[step[None, :], origin]  # row, step, k
+        match = candidate_ids == ids[..., None]
+        chosen = torch.where(match, candidates, torch.zeros_like(candidates)).sum(-1)
+        found = match.any(-1)
+        eos = ids == self._eos_id
+        counted = live & ((eos.long().cumsum(1) - eos.long()) == 0)  # up to the first </s>, included
+        if self._generation_config.forced_eos_token_id is not None and steps >= cap:
+            counted[:, cap - 1] &= ~eos[:, cap - 1]
+        results: list[float | None] = []
+        for row in range(ids.shape[0]):
+            mask = counted[row]
+            if not bool(found[row][mask].all()) or not bool(mask.any()):
+                results.append(None)
+                continue
+            results.append(confidence(float(chosen[row][mask].mean())))
+        return results
 
     def _generate_output(self, batch: list[list[int]], no_repeat_ngram_size: int = 0, cap: int | None = None,
                          **extra: Any) -> Any:
