@@ -117,6 +117,10 @@ class Segment:
         return apply_markup(self.target, self.markup, target=True) if self.markup else self.target
 
 
+INFORMATIONAL_FLAGS = frozenset({"kept_english", "split", "retried"})
+"""Marks that say what happened, not that anything is wrong: they never fail ``--strict`` and
+never send a sentence to review."""
+
 DEFAULT_REVIEW_BELOW = 0.5
 """A translated segment less confident than this needs review (``--review-below``)."""
 
@@ -124,7 +128,7 @@ DEFAULT_REVIEW_BELOW = 0.5
 def needs_review(segment: Segment, below: float = DEFAULT_REVIEW_BELOW) -> bool:
     """Whether a person should read this segment first: it carries a flag, or the model was less
     confident than ``below``."""
-    if segment.flags:
+    if any(flag not in INFORMATIONAL_FLAGS for flag in segment.flags):
         return True
     return segment.target is not None and segment.confidence is not None and segment.confidence < below
 

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Callable, Iterable
 
 from it2en.fidelity import checks, markup, numbers, placeholders, postedit, quotes, rescue
 from it2en.fidelity import glossary as glossary_module
-from it2en.article import Article, Block, Segment
+from it2en.article import INFORMATIONAL_FLAGS, Article, Block, Segment
 from it2en.engines import Alignment, Translation, Translator, translate_detailed
 from it2en.sentences import split_long
 
@@ -28,7 +28,6 @@ DEFAULT_SEGMENT_TOKENS = 256
 CHUNK_SENTENCES = 256
 RETRY_NO_REPEAT_NGRAM = 3
 # Segment notes that describe what was done, not a problem: they never fail --strict.
-INFO_FLAGS = frozenset({"kept_english", "split", "retried"})
 # Where the inline markup went, not how good the translation is: never retried for, never
 # weighed against a retry's flags; still a warning, and --strict fails on it.
 PLACEMENT_FLAGS = frozenset({"markup_moved", "quote_restored"})
@@ -312,7 +311,7 @@ def _recall(job: _Job, entry: Entry) -> None:
     for _, prepared in job.users:
         target, flags = _finish(prepared, entry.target)
         segment = prepared.segment
-        info = [f for f in segment.flags if f in INFO_FLAGS]
+        info = [f for f in segment.flags if f in INFORMATIONAL_FLAGS]
         segment.target, segment.origin, segment.confidence = target, "memory", entry.confidence
         segment.flags = info + flags + [f for f in entry.flags if f not in flags and f not in info]
 
@@ -344,11 +343,11 @@ def _apply(job: _Job, answer: Translation, *, retry: bool = False) -> bool:
     for index, (_, prepared) in enumerate(job.users):
         target, flags = _finish(prepared, raw, alignment)
         segment = prepared.segment
-        info = [f for f in segment.flags if f in INFO_FLAGS]
+        info = [f for f in segment.flags if f in INFORMATIONAL_FLAGS]
         taken = True
         lost = _lost_tokens(prepared.protected, raw)
         if retry:
-            old = [f for f in segment.flags if f not in INFO_FLAGS and f not in PLACEMENT_FLAGS]
+            old = [f for f in segment.flags if f not in INFORMATIONAL_FLAGS and f not in PLACEMENT_FLAGS]
             taken = checks.score(_problems(flags)) < checks.score(old)
             if taken:
                 _keep(job, index, prepared, target, info + flags, lost, answer)
@@ -435,7 +434,7 @@ def _rescue(jobs: list[_Job], engine: Translator) -> None:
             marks = (["placeholder_rescued"] if kinds - {"glossary"} else []) + (
                 ["glossary_rescued"] if "glossary" in kinds else [])
             segment = prepared.segment
-            info = [f for f in segment.flags if f in INFO_FLAGS]
+            info = [f for f in segment.flags if f in INFORMATIONAL_FLAGS]
             segment.target, segment.flags = target, info + flags + marks
             prepared.lost_tokens = []
             job.kept = raw  # what the memory stores: the rescued answer, tokens and all
@@ -454,7 +453,7 @@ def problems(article: Article, review_below: float | None = None) -> list[str]:
     lines = []
     doubtful = {id(s) for s in less_confident(article, review_below)} if review_below is not None else set()
     for number, segment in enumerate(article.translatable_segments(), start=1):
-        issues = [f for f in segment.flags if f not in INFO_FLAGS or f == "split"]  # a cut is said
+        issues = [f for f in segment.flags if f not in INFORMATIONAL_FLAGS or f == "split"]  # a cut is said
         if id(segment) in doubtful:
             issues.append(f"confidence {segment.confidence:.2f}")
         if issues:
@@ -486,7 +485,7 @@ def has_problems(article: Article, review_below: float | None = None) -> bool:
     """True when a segment carries a flag that --strict fails on, or prose was kept as written;
     with ``review_below``, also when a translated segment's confidence is below it."""
     return bool(article.kept_as_written) or any(
-        f not in INFO_FLAGS for s in article.segments() for f in s.flags) or (
+        f not in INFORMATIONAL_FLAGS for s in article.segments() for f in s.flags) or (
         review_below is not None and bool(less_confident(article, review_below)))
 
 

@@ -18,7 +18,7 @@ from importlib import resources
 from pathlib import PurePath
 from typing import Callable, Iterable
 
-from it2en.article import DEFAULT_REVIEW_BELOW, Article, Block, BlockKind, Segment, needs_review
+from it2en.article import DEFAULT_REVIEW_BELOW, INFORMATIONAL_FLAGS, Article, Block, BlockKind, Segment, needs_review
 from it2en.fidelity.checks import FLAG_DESCRIPTIONS
 
 
@@ -154,7 +154,7 @@ def article_dict(article: Article, meta: OutputMeta | None = None) -> dict:
                 if segment.translatable:
                     item["origin"] = segment.origin  # model, memory, human; null: kept as it is
                     item["confidence"] = segment.confidence  # 0-1; 1: human; null: kept, or not scored
-                    item["it2en_target"] = segment.output  # what it2en wrote: tells an edit apart
+                    item["it2en_target"] = item["target"]  # what it2en wrote: tells an edit apart
             if segment.split:
                 item["split"] = True
             if segment.markup:
@@ -244,9 +244,7 @@ def _plain_target(segment: Segment) -> str:
 
 
 def _flag_notes(segment: Segment) -> str:
-    from it2en.pipeline import INFO_FLAGS  # marks of what happened, not of a problem: shown muted
-
-    words = [f'<li class="{"info" if flag in INFO_FLAGS else "flag"}"><b>{html.escape(flag.replace("_", " "))}</b>: '
+    words = [f'<li class="{"info" if flag in INFORMATIONAL_FLAGS else "flag"}"><b>{html.escape(flag.replace("_", " "))}</b>: '
              f"{html.escape(FLAG_WORDS.get(flag, flag))}</li>" for flag in segment.flags]
     if segment.confidence is not None and segment.target is not None:
         words.append(f'<li class="confidence">confidence {segment.confidence:.0%}</li>')

@@ -19,6 +19,7 @@ from collections import Counter
 from difflib import SequenceMatcher
 from typing import Iterable, Sequence
 
+from it2en.article import INFORMATIONAL_FLAGS
 from it2en.fidelity.placeholders import TEMPLATE_TAG
 
 __all__ = [
@@ -372,8 +373,7 @@ def score(flags: Iterable[str]) -> int:
     """How bad a flag list is: the sum of the flags' :data:`SEVERITY` (an unknown flag counts
     10; ``retried`` and the informational ``kept_english``/``split`` count 0). Lower is better;
     0 is clean."""
-    informational = {"retried", "kept_english", "split"}
-    return sum(SEVERITY.get(f, 10) for f in flags if f not in informational)
+    return sum(SEVERITY.get(f, 10) for f in flags if f not in INFORMATIONAL_FLAGS)
 
 
 def best_attempt(attempts: Sequence[tuple[str, Sequence[str]]]) -> int:
