@@ -9,6 +9,8 @@ from typer.testing import CliRunner
 from it2en.cli import app
 from it2en.memory import Entry, TranslationMemory
 
+from it2en.api import ArticleTranslator
+
 from test_memory import ARTICLE, CountingEngine, segments, translate
 
 TMX_HEAD = '<?xml version="1.0" encoding="UTF-8"?>\n'
@@ -47,6 +49,19 @@ def test_edited_json_targets_become_human_entries(tmp_path, private_translation_
     again = segments(translate(ARTICLE, engine, private_translation_memory))
     assert again[2]["target"] == "The second sentence, corrected." and again[2]["origin"] == "human"
     assert "La seconda frase del testo." not in engine.sent
+
+
+def test_an_unedited_markdown_json_imports_no_human_entry(tmp_path, private_translation_memory):
+    """A Markdown segment's ``target`` is plain text: ``it2en_target`` is the same plain text, so
+    a sentence with inline markup is not mistaken for an edit."""
+    text = "# Il **titolo** nuovo\n\nUna frase con un [collegamento](https://example.org) dentro.\n"
+    output = ArticleTranslator(engine=CountingEngine(), memory=None).translate_text(
+        text, format="json", input_format="markdown")
+    (tmp_path / "a.en.json").write_text(output, encoding="utf-8")
+    assert any(s.get("markup") for s in segments(output))
+    result = cli("import", tmp_path / "a.en.json")
+    assert result.exit_code == 0, result.stderr
+    assert rows() == [] and "2 segments unchanged" in result.stderr
 
 
 def test_json_lines_of_several_articles_are_imported(tmp_path, private_translation_memory):

@@ -200,3 +200,13 @@ def test_the_index_never_replaces_an_input(tmp_path, engine_cli):
     result = engine_cli(CountingEngine(), index, "-d", "out", "-f", "review")
     assert result.exit_code == 2 and "it is an input file" in result.stderr
     assert index.read_text(encoding="utf-8").startswith("<p>Un articolo")
+
+
+def test_informational_marks_alone_never_send_a_sentence_to_review():
+    from it2en.article import INFORMATIONAL_FLAGS, Segment, needs_review
+
+    for flag in INFORMATIONAL_FLAGS:
+        assert not needs_review(Segment("Una frase.", target="A sentence.", flags=[flag], confidence=0.9), 0.5)
+    assert needs_review(Segment("Una frase.", target="A sentence.", flags=["retried", "repetition"], confidence=0.9), 0.5)
+    assert needs_review(Segment("Una frase.", target="A sentence.", flags=["split"], confidence=0.2), 0.5)
+    assert not needs_review(Segment("Una frase.", target=None, confidence=None), 0.5)
