@@ -20,7 +20,7 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 sys.path.insert(0, str(HERE.parent / "src"))
 
-from speed import prepare_models  # noqa: E402
+from speed import prepare_model  # noqa: E402
 
 from it2en.generation import GenerationSettings  # noqa: E402
 
@@ -29,12 +29,13 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sentences", type=int, default=24)
     parser.add_argument("--rounds", type=int, default=2)
+    parser.add_argument("--model", default="memorising", choices=("never-ending", "calibrated", "memorising"))
     args = parser.parse_args()
     sys.path.insert(0, str(HERE.parent / "tests"))
     from marian_factory import corpus_dir
 
     lines = (corpus_dir() / "flores200" / "ita_Latn.dev").read_text(encoding="utf-8").splitlines()[: args.sentences]
-    model_dir, ct2_dir = prepare_models()
+    model_dir, ct2_dir = prepare_model(args.model)
     settings = GenerationSettings(beams=4)
     from it2en.engines.ctranslate2 import CTranslate2Translator
     from it2en.engines.transformers import TransformersTranslator
