@@ -258,6 +258,13 @@ def test_one_model_load_for_the_whole_batch(translate_cli, tmp_path, count_loads
 # ----------------------------------------------------------------------------- interrupts
 
 
+SIGNAL_TEST_SENTENCES = 600
+"""Sentences in each Italian article of the signal test: far more work than any delay between the
+first output and the signal can cover, even when both cores are busy with other jobs (with 120,
+a loaded machine let the whole batch finish before the signal arrived). The run is interrupted
+early, so the test's cost does not grow with it."""
+
+
 def _articles(folder: Path) -> list[Path]:
     """An English article first, then long Italian ones that keep the engine busy.
 
@@ -271,7 +278,7 @@ def _articles(folder: Path) -> list[Path]:
                    "The opposition said it would vote against it in the senate next week.\n")]
     for k in range(1, 6):
         body = []
-        for s in range(120):
+        for s in range(SIGNAL_TEST_SENTENCES):
             start = (k * 7 + s * 3) % len(words)
             rest = " ".join(words[(start + i) % len(words)] for i in range(12))
             body.append(f"{rest.capitalize()} ({k}-{s}).")
