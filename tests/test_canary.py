@@ -14,7 +14,7 @@ from it2en.api import ArticleTranslator
 from it2en.cli import app
 from it2en.errors import ModelUnavailableError
 
-from conftest import SEED, TINY_FAST_FLAGS, put_in_hub_cache
+from conftest import CORPUS, SEED, TINY_FAST_FLAGS, put_in_hub_cache
 
 COMMIT = "89abcdef0123456789abcdef0123456789abcdef"
 TC_BIG = models.load_catalog().models["opus-mt-tc-big-it-en"]
@@ -68,6 +68,21 @@ def test_fair_translations_pass_and_copies_or_noise_fail():
     verdict = models.run_canary(Echo())
     assert not verdict.passed and verdict.clean == 0
     assert all({"copied_source", "not_english"} <= set(line.problems) for line in verdict.lines)
+
+
+def test_the_judge_accepts_the_real_models_published_outputs():
+    """The canary must never refuse opus-mt-it-en itself: its judge, applied to the real model's
+    published news outputs, accepts every full sentence (eight words or more, ending with its
+    punctuation, as the canary's are) and nearly all the other lines (headlines and bylines such
+    as "William Woodruff" carry no function words)."""
+    opus = CORPUS / "opus-mt-outputs"
+    pairs = list(zip((opus / "newssyscomb2009.ita").read_text(encoding="utf-8").splitlines(),
+                     (opus / "newssyscomb2009.ita-eng.output").read_text(encoding="utf-8").splitlines(),
+                     strict=True))
+    judged = [(len(source.split()) >= 8 and source.rstrip().endswith((".", "!", "?", '"', "”", "»")),
+               models.canary_problems(source, output)) for source, output in pairs]
+    assert not [problems for sentence, problems in judged if sentence and problems]
+    assert sum(bool(problems) for _, problems in judged) <= 0.05 * len(judged)
 
 
 def test_one_odd_sentence_is_tolerated_two_are_not():

@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from it2en.errors import It2enError, ModelUnavailableError, first_line
-from it2en.fidelity.checks import check_translation, looks_english
+from it2en.fidelity.checks import check_translation, leans_english
 from it2en.generation import GenerationSettings
 
 MODEL_ENV = "IT2EN_MODEL"
@@ -274,7 +274,7 @@ CANARY_SENTENCES = (
     "Il presidente ha detto che il paese è pronto a collaborare con tutti i suoi vicini.",
     "Il museo sarà chiuso per lavori fino alla fine del mese, ma il giardino resterà aperto.",
 )
-"""Plain news sentences whose English carries many function words, so that ``looks_english``
+"""Plain news sentences whose English carries many function words, so that ``leans_english``
 recognises any fair translation of them."""
 CANARY_MIN_PASSED = 4
 """Sentences out of :data:`CANARY_SENTENCES` that must come out clean: one odd translation is
@@ -355,7 +355,7 @@ def canary_enabled() -> bool:
 def canary_problems(source: str, output: str) -> tuple[str, ...]:
     """What is wrong with ``output`` as the English of ``source``: the pipeline's own checks."""
     flags = check_translation(source, output)
-    return tuple(flags if looks_english(output) else [*flags, "not_english"])
+    return tuple(flags if leans_english(output) else [*flags, "not_english"])
 
 
 def run_canary(engine: Any) -> CanaryVerdict:

@@ -137,6 +137,19 @@ def looks_english(text: str) -> bool:
     return english >= 3 and english >= 0.25 * len(words) and italian * 4 <= english
 
 
+def leans_english(text: str) -> bool:
+    """True when ``text`` reads as English rather than Italian: at least two English function
+    words, and more of them than Italian ones.
+
+    Lenient where :func:`looks_english` is strict: it judges a model's output (the canary), where
+    a short fair translation must pass ("The Dow Jones fell down." has one English function word,
+    so even this test calls it not English), while Italian, a copy of the source or noise must not.
+    """
+    words = [w for w in _words(text) if not w.isdigit()]
+    english = sum(1 for w in words if w in _EN)
+    return english >= 2 and english > sum(1 for w in words if w in _IT)
+
+
 def is_translatable(text: str) -> bool:
     """False for pieces with no letters (``---``, ``***``, ``…``, ``2020``, emoji) or none outside
     template tags (``{% include nota.html %}``): they pass through as they are, and the
