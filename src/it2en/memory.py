@@ -24,6 +24,7 @@ import json
 import os
 import re
 import sqlite3
+import time
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
@@ -207,6 +208,24 @@ def describe(error: sqlite3.Error, path: Path) -> MemoryDataError | MemoryAccess
     return MemoryAccessError(f"translation memory {path} cannot be used ({text}).")
 
 
+def _patiently(action: Callable[[], object]):
+    """``action()``, again while SQLite says busy, until :data:`BUSY_TIMEOUT_S` has passed.
+
+    SQLite's busy timeout does not cover every wait: where waiting could deadlock (two
+    connections switching a new file to WAL at once, say) it answers "database is locked" at
+    once. Each action here is one transaction, rolled back on failure, so running it again is safe.
+    """
+    deadline = time.monotonic() + BUSY_TIMEOUT_S
+    while True:
+        try:
+            return action()
+        except sqlite3.OperationalError as error:
+            text = str(error).lower()
+            if not ("locked" in text or "busy" in text) or time.monotonic() >= deadline:
+                raise
+            time.sleep(0.02)
+
+
 class TranslationMemory:
     """The SQLite store. Open with ``with TranslationMemory(path) as memory:``; every method
     raises MemoryDataError or MemoryAccessError, never a bare sqlite3 error."""
@@ -259,7 +278,7 @@ class TranslationMemory:
         except sqlite3.Error as error:
             raise describe(error, self.path) from None
         try:
-            self._prepare(connection)
+            _patiently(lambda: self._prepare(connection))
         except sqlite3.Error as error:
             connection.close()
             raise describe(error, self.path) from None
@@ -279,54 +298,58 @@ class TranslationMemory:
         return head in (b"", b"SQLite format 3\x00")
 
     def _prepare(self, connection: sqlite3.Connection) -> None:
+        """Check the file is ours, switch it to WAL, and create or migrate the schema.
+
+        Another process may open the same new file at the same moment: the header is read in one
+        transaction, and the schema is written only under the write lock, after reading it again.
+        """
         connection.execute(f"PRAGMA busy_timeout = {int(BUSY_TIMEOUT_S * 1000)}")
-        application_id = connection.execute("PRAGMA application_id").fetchone()[0]
-        version = connection.execute("PRAGMA user_version").fetchone()[0]
-        tables = connection.execute("SELECT count(*) FROM sqlite_master").fetchone()[0]
+        version, tables = self._check_header(connection)  # first: another program's file is never changed
+        if connection.execute("PRAGMA journal_mode").fetchone()[0].lower() != "wal":
+            connection.execute("PRAGMA journal_mode = WAL")
+        connection.execute("PRAGMA synchronous = NORMAL")  # WAL: durable at each checkpoint, never corrupt
+        if tables and version == SCHEMA_VERSION:
+            return
+        connection.execute("BEGIN IMMEDIATE")
+        try:
+            version, tables = self._check_header(connection)  # again: another process may have done it
+            if not tables:
+                connection.execute(_SCHEMA)
+                connection.execute(f"PRAGMA application_id = {APPLICATION_ID}")
+            else:
+                for step in range(version + 1, SCHEMA_VERSION + 1):
+                    for statement in _MIGRATIONS[step]:
+                        connection.execute(statement)
+            connection.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+            connection.execute("COMMIT")
+        except BaseException:
+            if connection.in_transaction:
+                connection.execute("ROLLBACK")
+            raise
+
+    def _check_header(self, connection: sqlite3.Connection) -> tuple[int, int]:
+        """(schema version, table count), read in one transaction; refuse a file not ours."""
+        outside = not connection.in_transaction
+        if outside:
+            connection.execute("BEGIN")
+        try:
+            application_id = connection.execute("PRAGMA application_id").fetchone()[0]
+            version = connection.execute("PRAGMA user_version").fetchone()[0]
+            tables = connection.execute("SELECT count(*) FROM sqlite_master").fetchone()[0]
+        finally:
+            if outside:
+                connection.execute("COMMIT")
         if tables and application_id != APPLICATION_ID:
             raise MemoryDataError(f"{self.path} is a SQLite database, but not an it2en translation memory: "
                                   "it is left as it is. Name another file with --memory.")
         if version > SCHEMA_VERSION:
             raise MemoryDataError(f"translation memory {self.path} was written by a newer it2en "
                                   f"(schema {version}); upgrade it2en or use another file.")
-        if connection.execute("PRAGMA journal_mode").fetchone()[0].lower() != "wal":
-            connection.execute("PRAGMA journal_mode = WAL")
-        connection.execute("PRAGMA synchronous = NORMAL")  # WAL: durable at each checkpoint, never corrupt
-        if not tables:
-            connection.execute("BEGIN IMMEDIATE")
-            try:
-                connection.execute(_SCHEMA)
-                connection.execute(f"PRAGMA application_id = {APPLICATION_ID}")
-                connection.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
-                connection.execute("COMMIT")
-            except BaseException:
-                connection.execute("ROLLBACK")
-                raise
-        elif version < SCHEMA_VERSION:
-            self._migrate(connection)
-
-    @staticmethod
-    def _migrate(connection: sqlite3.Connection) -> None:
-        """Bring an older memory file up to :data:`SCHEMA_VERSION`, in one transaction.
-
-        The version is read again once the write lock is held: another process opening the same
-        old file at the same moment migrates it once, and the other finds it done.
-        """
-        connection.execute("BEGIN IMMEDIATE")
-        try:
-            version = connection.execute("PRAGMA user_version").fetchone()[0]
-            for step in range(version + 1, SCHEMA_VERSION + 1):
-                for statement in _MIGRATIONS[step]:
-                    connection.execute(statement)
-            connection.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
-            connection.execute("COMMIT")
-        except BaseException:
-            connection.execute("ROLLBACK")
-            raise
+        return version, tables
 
     def _run(self, action: Callable[[sqlite3.Connection], object]):
         try:
-            return action(self.connection)
+            return _patiently(lambda: action(self.connection))
         except sqlite3.Error as error:
             raise describe(error, self.path) from None
 
