@@ -229,7 +229,7 @@ def test_translate_never_imports_ray(tiny_model_dir, tmp_path):
 
 def identity_rows(**overrides):
     """The actor's class called in-process, with the identity engine (no model, no Ray)."""
-    from it2en.corpus import TranslateRows
+    from it2en.corpus.worker import TranslateRows
     from it2en.engines import IdentityTranslator
 
     options = dict(translator_options={"engine": IdentityTranslator()}, text_column="text", id_column="id",
@@ -238,7 +238,7 @@ def identity_rows(**overrides):
 
 
 def test_rows_are_translated_in_place_and_resume_skips_known_ids():
-    from it2en.corpus import row_key
+    from it2en.corpus.resume import row_key
 
     text = "Titolo\n\nUna frase. Un'altra frase.\n"
     batch = pa.table({"id": [1, 2, 3], "text": [text, "", "x\x00y"], "year": [2001, 2002, 2003]})
@@ -254,7 +254,7 @@ def test_rows_are_translated_in_place_and_resume_skips_known_ids():
 
 
 def test_json_lines_are_split_on_newlines_only_and_bad_bytes_become_rows():
-    from it2en.corpus import split_json_lines
+    from it2en.corpus.reading import split_json_lines
 
     data = ('{"id": 1, "text": "a\u2028b"}\r\n\n' '{"id": 2}\n').encode() + b'{"id": 3, "text": "\xff"}\n'
     lines = split_json_lines(pa.table({"bytes": [data], "path": ["in.jsonl"]}))
@@ -268,7 +268,8 @@ def test_json_lines_are_split_on_newlines_only_and_bad_bytes_become_rows():
 
 
 def test_parts_are_assembled_into_one_file_and_read_back_for_resume(tmp_path):
-    from it2en.corpus import CorpusJob, OutputPlan, row_key
+    from it2en.corpus import CorpusJob
+    from it2en.corpus.resume import OutputPlan, row_key
 
     job = CorpusJob(inputs=[], output=str(tmp_path / "english.jsonl"))
     plan = OutputPlan.for_job(job, "jsonl", [])
