@@ -101,6 +101,7 @@ def test_jsonl_round_trip_keeps_every_row_once_with_its_columns(jsonl_run):
         assert done["text"] == row["text"] and done["kept"] == row["kept"]  # the row is kept as it was
         assert done["error"] is None and done["translation"].strip()
         assert done["segments"] > 0 and isinstance(done["flags"], list)
+        assert 0 < done["confidence"] <= 1 and 0 <= done["needs_review"] <= done["segments"]
         assert done["model"] and "model_revision" in done
     assert by_id["empty"]["translation"] == "" and by_id["empty"]["error"] is None
 
@@ -116,6 +117,7 @@ def test_bad_rows_get_an_error_not_a_failed_job(jsonl_run):
     for row in by_id.values():
         if row["error"]:
             assert row["translation"] is None and row["segments"] == 0
+            assert row["confidence"] is None and row["needs_review"] == 0
     assert "5 rows could not be translated" in result.stderr
 
 
@@ -233,7 +235,8 @@ def identity_rows(**overrides):
     from it2en.engines import IdentityTranslator
 
     options = dict(translator_options={"engine": IdentityTranslator()}, text_column="text", id_column="id",
-                   input_format="text", threads=None, skip=frozenset(), json_lines=False, environment={})
+                   input_format="text", threads=None, skip=frozenset(), json_lines=False, environment={},
+                   review_below=0.5)
     return TranslateRows(**{**options, **overrides})
 
 
@@ -251,6 +254,18 @@ def test_rows_are_translated_in_place_and_resume_skips_known_ids():
     errors = out.column("error").to_pylist()
     assert errors[0] is None and "NUL" in errors[1]
     assert out.column("model").to_pylist() == ["identity", "identity"]
+
+
+def test_rows_carry_their_least_confident_sentence_and_how_many_need_review():
+    from test_confidence import SURE, UNSURE, ScoredEngine  # confidences 0.9 and 0.3
+
+    batch = pa.table({"id": [1, 2, 3], "text": [f"{SURE}\n\n{UNSURE}\n", f"{SURE}\n", ""]})
+    out = identity_rows(translator_options={"engine": ScoredEngine()})(batch)
+    assert out.column("confidence").to_pylist() == [0.3, 0.9, None]  # an empty text has no sentence
+    assert out.column("needs_review").to_pylist() == [1, 0, 0]
+    assert out.schema.field("confidence").type == pa.float64()
+    demanding = identity_rows(translator_options={"engine": ScoredEngine()}, review_below=0.95)(batch)
+    assert demanding.column("needs_review").to_pylist() == [2, 1, 0]
 
 
 def test_json_lines_are_split_on_newlines_only_and_bad_bytes_become_rows():
@@ -319,6 +334,8 @@ def test_a_worker_that_dies_is_restarted_and_every_id_written_once(local_ray, tm
     out = read_jsonl(tmp_path / "out.jsonl")
     assert sorted(r["id"] for r in out) == list(range(6)) and summary.rows == 6 and summary.failed == 0
     assert all(r["translation"] == r["text"] for r in out)
+    reviewed = sum(r["needs_review"] for r in out)
+    assert summary.needs_review == reviewed and f"6 sentences ({reviewed} need review)" in summary.line()
 
 
 class RecordsWorker:

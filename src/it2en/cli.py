@@ -754,6 +754,9 @@ def corpus(
     gpus_per_worker: float = typer.Option(1.0, min=0.01, help="With --device cuda: GPUs per worker (0.5: two workers share one)."),
     batch_articles: int = typer.Option(8, min=1, help="Articles a worker translates together."),
     resume: bool = typer.Option(False, "--resume", help="Skip the ids the output already holds and add the others."),
+    review_below: float = typer.Option(
+        DEFAULT_REVIEW_BELOW, "--review-below", min=0.0, max=1.0, metavar="X",
+        help="A sentence less confident than X counts in its row's needs_review column (with the flagged ones)."),
     address: Optional[str] = typer.Option(None, help="A Ray cluster: auto, or HOST:PORT. Default: $RAY_ADDRESS, else a local Ray."),
     glossary: Optional[list[Path]] = typer.Option(
         None, "--glossary", metavar="FILE", help="As for translate (repeatable); every worker loads it."),
@@ -775,7 +778,8 @@ def corpus(
         inputs=list(inputs), output=output, text_column=text_column, id_column=id_column,
         input_format=input_format.value, output_format=output_format.value if output_format else None,
         translator_options=translator_options, workers=workers, cores_per_worker=cores_per_worker,
-        gpus_per_worker=gpus_per_worker, batch_articles=batch_articles, resume=resume, address=address, quiet=quiet,
+        gpus_per_worker=gpus_per_worker, batch_articles=batch_articles, resume=resume, review_below=review_below,
+        address=address, quiet=quiet,
     )
     summary = corpus_job.run_corpus(job, notify=lambda message: None if quiet else _err(message))
     if not quiet:

@@ -11,6 +11,7 @@ from it2en.corpus.connect import connect, default_workers, device_of, require_ra
 from it2en.corpus.reading import check_columns, find_inputs, read_table_files, split_json_lines
 from it2en.corpus.resume import OutputPlan
 from it2en.corpus.schema import INPUT_FORMATS, OUTPUT_COLUMNS, SUFFIX_OF_FORMAT, TOKENS
+from it2en.article import DEFAULT_REVIEW_BELOW
 from it2en.corpus.worker import TranslateRows
 from it2en.errors import UsageError
 
@@ -39,6 +40,8 @@ class CorpusJob:
     gpus_per_worker: float = 1.0
     batch_articles: int = DEFAULT_BATCH_ARTICLES
     resume: bool = False
+    review_below: float = DEFAULT_REVIEW_BELOW
+    """A sentence less confident than this needs review (the ``needs_review`` column)."""
     address: str | None = None
     quiet: bool = False
 
@@ -49,6 +52,7 @@ class CorpusSummary:
     failed: int = 0
     skipped: int = 0
     sentences: int = 0
+    needs_review: int = 0
     tokens: int = 0
     seconds: float = 0.0
     workers: int = 0
@@ -57,7 +61,8 @@ class CorpusSummary:
     def line(self) -> str:
         rate = self.tokens / self.seconds if self.seconds > 0 else 0.0
         skipped = f", {self.skipped} skipped (already written)" if self.skipped else ""
-        return (f"{self.rows} rows ({self.failed} failed{skipped}), {self.sentences} sentences, "
+        return (f"{self.rows} rows ({self.failed} failed{skipped}), {self.sentences} sentences "
+                f"({self.needs_review} need review), "
                 f"{rate:.0f} source tokens/s on {self.workers} workers in {self.seconds:.1f} s -> {self.output}")
 
 
@@ -89,6 +94,7 @@ def run_corpus(job: CorpusJob, *, notify: Callable[[str], None] = lambda message
                 summary.rows += table.num_rows
                 summary.failed += table.num_rows - table.column("error").null_count
                 summary.sentences += int(column_sum(table.column("segments")))
+                summary.needs_review += int(column_sum(table.column("needs_review")))
                 summary.tokens += int(column_sum(table.column(TOKENS)))
                 writer.add(table.drop_columns([TOKENS]))
     finally:
@@ -107,6 +113,8 @@ def check_job(job: CorpusJob) -> None:
                         ("--batch-articles", job.batch_articles)):
         if value is not None and value < 1:
             raise UsageError(f"{name} must be 1 or more (got {value}).")
+    if not 0 <= job.review_below <= 1:
+        raise UsageError(f"--review-below must be between 0 and 1 (got {job.review_below}).")
     if job.gpus_per_worker <= 0:
         raise UsageError(f"--gpus-per-worker must be more than 0 (got {job.gpus_per_worker}).")
     if job.text_column == job.id_column:
@@ -173,6 +181,7 @@ def translate_stage(dataset, job: CorpusJob, *, workers: int, skip: frozenset[st
             "skip": skip,
             "json_lines": kind == "jsonl",
             "environment": worker_environment(),
+            "review_below": job.review_below,
         },
         batch_size=job.batch_articles,
         batch_format="pyarrow",

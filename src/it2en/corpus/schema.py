@@ -6,7 +6,10 @@ from it2en import formats
 
 FORMAT_OF_SUFFIX = {".jsonl": "jsonl", ".ndjson": "jsonl", ".json": "jsonl", ".parquet": "parquet", ".csv": "csv"}
 SUFFIX_OF_FORMAT = {"jsonl": ".jsonl", "parquet": ".parquet", "csv": ".csv"}
-OUTPUT_COLUMNS = ("translation", "flags", "segments", "model", "model_revision", "error")
+OUTPUT_COLUMNS = ("translation", "flags", "segments", "confidence", "needs_review", "model", "model_revision",
+                  "error")
+"""``confidence``: the row's least confident sentence (0–1, null when none was scored);
+``needs_review``: how many of its sentences are flagged or less confident than ``--review-below``."""
 INPUT_FORMATS = tuple(name for name in formats.INPUT_FORMATS if name != "auto")
 """A row has no file name to guess its format from: it is named."""
 

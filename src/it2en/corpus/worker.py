@@ -7,6 +7,7 @@ import os
 from typing import Any
 
 from it2en import formats
+from it2en.article import needs_review
 from it2en.corpus.resume import row_key
 from it2en.corpus.schema import JSON_ROW, KEY, LINE, LINE_ERROR, OUTPUT_COLUMNS, TOKENS
 from it2en.errors import It2enError
@@ -17,7 +18,7 @@ class TranslateRows:
 
     def __init__(self, *, translator_options: dict[str, Any], text_column: str, id_column: str,
                  input_format: str, threads: int | None, skip: frozenset[str], json_lines: bool,
-                 environment: dict[str, str]) -> None:
+                 environment: dict[str, str], review_below: float) -> None:
         os.environ.update(environment)
         if threads:
             from it2en.engines.transformers import THREADS_ENV
@@ -31,6 +32,7 @@ class TranslateRows:
         self.id_column = id_column
         self.input_format = input_format
         self.skip = skip
+        self.review_below = review_below
         self.json_lines = json_lines
         self.count_tokens = getattr(self.translator.engine, "count_tokens", None)
 
@@ -46,7 +48,7 @@ class TranslateRows:
         return self._arrow_rows(batch.filter(_mask(keep)) if not all(keep) else batch, results)
 
     def translate_rows(self, texts: list[Any], ids: list[Any]) -> list[dict[str, Any]]:
-        """One result per row: translation, flags, segments, model, model_revision, error, tokens."""
+        """One result per row: the :data:`~it2en.corpus.schema.OUTPUT_COLUMNS`, and its tokens."""
         results: list[dict[str, Any]] = [{} for _ in texts]
         articles = []
         for result, value, ident in zip(results, texts, ids):
@@ -77,6 +79,8 @@ class TranslateRows:
             result.setdefault("translation", None)
             result.setdefault("flags", [])
             result.setdefault("segments", 0)
+            result.setdefault("confidence", None)
+            result.setdefault("needs_review", 0)
             result.setdefault(TOKENS, 0)
             result["model"] = meta.model_name
             result["model_revision"] = meta.model_revision
@@ -91,10 +95,13 @@ class TranslateRows:
         if article.kept_as_written:
             flags.append("kept_as_written")
         count = self.count_tokens or (lambda text: len(text) // 4 + 2)
+        scored = [s.confidence for s in segments if s.target is not None and s.confidence is not None]
         return {
             "translation": render_article(self.translator, article, self.input_format),
             "flags": flags,
             "segments": len(segments),
+            "confidence": min(scored, default=None),
+            "needs_review": sum(needs_review(s, self.review_below) for s in segments),
             TOKENS: sum(count(s.source) for s in segments),
         }
 
@@ -123,23 +130,25 @@ class TranslateRows:
     def _json_rows(self, rows, ids, results):
         import pyarrow as pa
 
-        lines, keys, segments, errors, tokens = [], [], [], [], []
+        lines, keys, segments, review, errors, tokens = [], [], [], [], [], []
         for row, ident, result in zip(rows, ids, results):
             row = {**row, **{c: result[c] for c in OUTPUT_COLUMNS}}
             lines.append(json.dumps(row, ensure_ascii=False, default=str))
             keys.append(row_key(ident))
             segments.append(result["segments"])
+            review.append(result["needs_review"])
             errors.append(result["error"])
             tokens.append(result[TOKENS])
         return pa.table({JSON_ROW: pa.array(lines, pa.string()), KEY: pa.array(keys, pa.string()),
-                         "segments": pa.array(segments, pa.int64()), "error": pa.array(errors, pa.string()),
+                         "segments": pa.array(segments, pa.int64()),
+                         "needs_review": pa.array(review, pa.int64()), "error": pa.array(errors, pa.string()),
                          TOKENS: pa.array(tokens, pa.int64())})
 
     def _arrow_rows(self, batch, results):
         import pyarrow as pa
 
         types = {"translation": pa.string(), "flags": pa.list_(pa.string()), "segments": pa.int64(),
-                 "model": pa.string(), "model_revision": pa.string(), "error": pa.string(), TOKENS: pa.int64()}
+                 "confidence": pa.float64(), "needs_review": pa.int64(), "model": pa.string(), "model_revision": pa.string(), "error": pa.string(), TOKENS: pa.int64()}
         for column, kind in types.items():
             values = pa.array([r[column] for r in results], kind)
             if column in batch.column_names:
