@@ -1,10 +1,12 @@
 """Markup from the wild: broken, huge, deep, mis-declared or not text at all. Each gives a
 translation with the markup kept as far as it parses, or a clear error with its exit code;
-never a traceback, never a hang (each run is a subprocess with a generous time and memory cap)."""
+never a traceback, never a hang (each run is a subprocess with a cap on its memory and on its own
+CPU seconds, which other jobs on the machine do not use up)."""
 
 from __future__ import annotations
 
 import resource
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -27,15 +29,22 @@ sys.argv = ["it2en", *sys.argv[1:]]
 main()
 """
 MEMORY_CAP = 3 * 1024**3
-TIME_CAP = 240
+CPU_SECONDS_CAP = 120
+"""A run that spins this long is a hang (the slowest case needs a few CPU seconds). CPU seconds,
+not wall seconds: a busy machine makes a run wait longer, never spend more of its own."""
+WALL_BACKSTOP_S = 1800
+"""Only for a run that blocks without spending CPU; never a measure of speed."""
 
 
 def run_cli(*args, cwd: Path) -> subprocess.CompletedProcess:
     def limit():
         resource.setrlimit(resource.RLIMIT_AS, (MEMORY_CAP, MEMORY_CAP))
+        resource.setrlimit(resource.RLIMIT_CPU, (CPU_SECONDS_CAP, CPU_SECONDS_CAP))  # then SIGXCPU
 
-    return subprocess.run([sys.executable, "-c", IDENTITY_CLI, *map(str, args)], cwd=cwd, capture_output=True,
-                          timeout=TIME_CAP, preexec_fn=limit)
+    done = subprocess.run([sys.executable, "-c", IDENTITY_CLI, *map(str, args)], cwd=cwd, capture_output=True,
+                          timeout=WALL_BACKSTOP_S, preexec_fn=limit)
+    assert done.returncode != -signal.SIGXCPU, f"it2en {' '.join(map(str, args))}: over {CPU_SECONDS_CAP} CPU seconds"
+    return done
 
 
 def _one_line_page() -> str:

@@ -101,22 +101,29 @@ def test_a_read_only_memory(engine_cli, tmp_path, monkeypatch):
 
 
 def test_a_memory_locked_by_another_process(engine_cli, tmp_path, monkeypatch):
+    """The translation gives the memory up after its busy timeout, while the lock is still held:
+    it never waits for the other process (events, not a stopwatch: the holder keeps the lock
+    until the test closes its stdin, and is asked afterwards whether it still has it; a
+    translation that waited for the lock would find it released, and fail)."""
     memory = filled(tmp_path / "mem" / "tm.sqlite")
     monkeypatch.setattr(it2en.memory, "BUSY_TIMEOUT_S", 0.3)
     holder = subprocess.Popen([sys.executable, "-c", (
-        "import sqlite3, sys, time; c = sqlite3.connect(sys.argv[1], isolation_level=None); "
-        "c.execute('BEGIN IMMEDIATE'); print('locked', flush=True); time.sleep(30)"), str(memory)],
-        stdout=subprocess.PIPE, text=True)
+        "import select, sqlite3, sys; c = sqlite3.connect(sys.argv[1], isolation_level=None); "
+        "c.execute('BEGIN IMMEDIATE'); print('locked', flush=True); "
+        "select.select([sys.stdin], [], [], 600); print('released')"),  # 600 s: a backstop, never a measure
+        str(memory)], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
     try:
         assert holder.stdout.readline().strip() == "locked"
         (tmp_path / "b.txt").write_text("Una frase del tutto nuova.\n", encoding="utf-8")
         engine = CountingEngine()
-        started = time.monotonic()
         result = engine_cli(engine, "b.txt", "--memory", memory)
-        assert time.monotonic() - started < 10
+        assert holder.poll() is None  # the translation ended with the lock still held
+        released, _ = holder.communicate("")
+        assert released.strip() == "released"
     finally:
-        holder.kill()
-        holder.wait()
+        if holder.poll() is None:
+            holder.kill()
+            holder.wait()
     assert result.exit_code == 0 and engine.sent == ["Una frase del tutto nuova."]
     warnings = [line for line in result.stderr.splitlines() if "translation memory" in line]
     assert len(warnings) == 1 and "locked by another process" in warnings[0]
