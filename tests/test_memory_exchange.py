@@ -7,7 +7,7 @@ import json
 from typer.testing import CliRunner
 
 from it2en.cli import app
-from it2en.memory import Entry, TranslationMemory
+from it2en.memory import Entry, ModelContext, TranslationMemory
 
 from it2en.api import ArticleTranslator
 
@@ -23,7 +23,7 @@ def cli(*args):
 def rows(path=None) -> list[tuple]:
     with TranslationMemory(path) as store:
         return sorted((e.key, e.origin, e.source, e.target, e.model, e.model_id, e.revision, e.settings,
-                       e.glossary, tuple(e.flags), e.created) for e in store.entries())
+                       e.glossary, tuple(e.flags), e.created, e.confidence) for e in store.entries())
 
 
 def tmx(units: str, *, doctype: str = "") -> str:
@@ -111,11 +111,14 @@ def test_tmx_round_trip_gives_the_same_entries(tmp_path, private_translation_mem
     translate("Questa frase è abbastanza lunga da essere tradotta male dal modello.\n",
               CountingEngine(answer=lambda s, retry: "Bad."), private_translation_memory)
     with TranslationMemory() as store:
-        store.store([Entry.human("Il titolo", 'The "headline" & <more>')])
+        store.store([Entry.human("Il titolo", 'The "headline" & <more>'),
+                     Entry.machine("Una frase sicura.", "A sure sentence.",
+                                   ModelContext("scored", "scored-id", "abc123", "beams=4"), confidence=0.8125)])
     before = rows()
     assert {r[1] for r in before} == {"machine", "human"} and any(r[9] for r in before)
+    assert {r[11] for r in before} == {None, 1.0, 0.8125}  # unscored, human, scored
     exported = cli("export", "--tmx", tmp_path / "all.tmx")
-    assert exported.exit_code == 0 and "exported 6 entries" in exported.stderr
+    assert exported.exit_code == 0 and "exported 7 entries" in exported.stderr
     text = (tmp_path / "all.tmx").read_text(encoding="utf-8")
     assert '<tuv xml:lang="it">' in text and "&lt;more&gt;" in text
     assert cli("clear").exit_code == 0 and rows() == []
@@ -144,6 +147,20 @@ def test_tmx_from_a_cat_tool_regional_languages_and_inline_tags(tmp_path, privat
         ("human", "Il titolo", "The title"), ("human", "La prima frase del testo.", "The first sentence.")]
     result = segments(translate(ARTICLE, CountingEngine(), private_translation_memory))
     assert [s["origin"] for s in result] == ["human", "human", "model", "model"]
+
+
+def test_an_exported_confidence_that_is_not_a_share_is_left_unknown(tmp_path, private_translation_memory):
+    def unit(source: str, confidence: str) -> str:
+        props = "".join(f'<prop type="x-it2en-{k}">{v}</prop>' for k, v in (
+            ("origin", "machine"), ("model", "m"), ("model-id", "m-id"), ("confidence", confidence)))
+        return (f'<tu creationdate="20261206T050000Z">{props}<tuv xml:lang="it"><seg>{source}</seg></tuv>'
+                f'<tuv xml:lang="en"><seg>EN {source}</seg></tuv></tu>')
+
+    path = tmp_path / "edited.tmx"
+    path.write_text(tmx(unit("Uno.", "0.25") + unit("Due.", "alta") + unit("Tre.", "7") + unit("Quattro.", "")),
+                    encoding="utf-8")
+    assert cli("import", path).exit_code == 0
+    assert {r[2]: r[11] for r in rows()} == {"Uno.": 0.25, "Due.": None, "Tre.": None, "Quattro.": None}
 
 
 def test_malformed_tmx_exits_65_with_the_line_and_imports_nothing(tmp_path, private_translation_memory):

@@ -190,7 +190,7 @@ def _unit_entry(unit, number: int, path, result: Imported) -> Entry | None:
     if props.get("origin") == MACHINE:
         return Entry(MACHINE, segments["it"], segments["en"], props.get("model", ""), props.get("model-id", ""),
                      props.get("revision", ""), props.get("settings", ""), props.get("glossary", "[]"),
-                     _flags(props.get("flags", "[]")), created)
+                     _flags(props.get("flags", "[]")), created, _confidence(props.get("confidence")))
     return Entry(HUMAN, Entry.human(segments["it"], "").source, segments["en"].strip(), created=created)
 
 
@@ -214,6 +214,15 @@ def _flags(text: str) -> list[str]:
     except json.JSONDecodeError:
         return []
     return [str(f) for f in flags] if isinstance(flags, list) else []
+
+
+def _confidence(text: str | None) -> float | None:
+    """A machine entry's confidence as exported (0–1), or None: absent, or not a share."""
+    try:
+        value = float(text) if text else None
+    except ValueError:
+        return None
+    return value if value is not None and 0 <= value <= 1 else None
 
 
 def _iso_date(tmx_date: str | None) -> str:
@@ -253,6 +262,8 @@ def write_tmx(entries: Iterable[Entry], path: str | Path) -> tuple[int, int]:
             properties.update({"model": entry.model, "model-id": entry.model_id, "revision": entry.revision,
                                "settings": entry.settings, "glossary": entry.glossary,
                                "flags": json.dumps(entry.flags)})
+            if entry.confidence is not None:
+                properties["confidence"] = repr(entry.confidence)  # repr: the same float comes back
         for name, value in properties.items():
             ET.SubElement(unit, "prop", type=PROP + name).text = value
         for language, text in (("it", entry.source), ("en", entry.target)):
