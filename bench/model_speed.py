@@ -15,7 +15,7 @@ not of real outputs (a bigger real model does not write longer translations).
 Per engine (CTranslate2 int8, transformers float32, both on CPU) the two models are loaded, then
 timed in alternating rounds, wall and CPU seconds; the figure is the median of the rounds'
 tc-big ÷ opus-mt ratios (the machine is shared: CPU seconds are the steadier). The canary
-(``it2en.models.run_canary``: five built-in sentences) runs once per revision: it is timed once
+(``it2en.canary.run_canary``: five built-in sentences) runs once per revision: it is timed once
 per engine on two models of opus-mt's shape, ``calibrated`` (outputs end about where real ones
 do: the realistic cost) and ``never-ending`` (every output to its cap: the worst case), and set
 against the load time.
@@ -76,8 +76,8 @@ def timed(action) -> tuple[float, float]:
     return time.perf_counter() - wall, time.process_time() - cpu
 
 
-def measure(engine: str, folders: dict, sentences: list[str], repeat: int, canary: bool) -> dict:
-    from it2en import models
+def measure(engine: str, folders: dict, sentences: list[str], repeat: int, with_canary: bool) -> dict:
+    from it2en import canary, models
 
     catalog = models.load_catalog()
     loaded, result = {}, {}
@@ -87,12 +87,12 @@ def measure(engine: str, folders: dict, sentences: list[str], repeat: int, canar
         loaded[name] = holder[0]
         result[name] = {"load_s": load_wall, "load_cpu_s": load_cpu, "rounds": []}
         realistic_models.say(f"{engine} {name}: loaded in {load_wall:.2f} s ({load_cpu:.2f} s CPU)")
-    if canary:  # it runs once per revision: timed on models of opus-mt's shape, the default
+    if with_canary:  # it runs once per revision: timed on models of opus-mt's shape, the default
         result["canary"] = {}
         ending = load(engine, realistic_models.prepare("calibrated"), catalog.models["opus-mt-it-en"].generation)
         for kind, translator in (("calibrated", ending), ("never-ending", loaded["opus-mt-it-en"])):
             verdict = []
-            wall, cpu = timed(lambda: verdict.append(models.run_canary(translator)))
+            wall, cpu = timed(lambda: verdict.append(canary.run_canary(translator)))
             result["canary"][kind] = {"wall_s": wall, "cpu_s": cpu, "passed": verdict[0].passed}
             realistic_models.say(f"{engine} canary on the {kind} model: {wall:.2f} s ({cpu:.2f} s CPU)")
         del ending

@@ -9,7 +9,7 @@ import pytest
 from typer.testing import CliRunner
 
 import it2en.engines.factory
-from it2en import models
+from it2en import canary, models
 from it2en.api import ArticleTranslator
 from it2en.cli import app
 from it2en.errors import ModelUnavailableError
@@ -18,7 +18,7 @@ from conftest import CORPUS, SEED, TINY_FAST_FLAGS, put_in_hub_cache
 
 COMMIT = "89abcdef0123456789abcdef0123456789abcdef"
 TC_BIG = models.load_catalog().models["opus-mt-tc-big-it-en"]
-FAIR_ENGLISH = dict(zip(models.CANARY_SENTENCES, (
+FAIR_ENGLISH = dict(zip(canary.CANARY_SENTENCES, (
     "The government yesterday approved the new labour law, which will come into force on the first of January.",
     "According to the experts, the price of energy will continue to rise throughout the winter.",
     "The city opened a new library for children and their families.",
@@ -43,7 +43,7 @@ class FairEngine:
 @pytest.fixture(autouse=True)
 def canary_on(monkeypatch):
     """The suite turns the canary off (its models are random); these tests need it on."""
-    monkeypatch.delenv(models.CANARY_ENV, raising=False)
+    monkeypatch.delenv(canary.CANARY_ENV, raising=False)
 
 
 @pytest.fixture
@@ -59,13 +59,13 @@ def canary_files(tmp_path) -> list:
 
 
 def test_fair_translations_pass_and_copies_or_noise_fail():
-    assert models.run_canary(FairEngine()).clean == len(models.CANARY_SENTENCES)
+    assert canary.run_canary(FairEngine()).clean == len(canary.CANARY_SENTENCES)
 
     class Echo(FairEngine):  # gives the Italian back
         def translate(self, sentences, **options):
             return list(sentences)
 
-    verdict = models.run_canary(Echo())
+    verdict = canary.run_canary(Echo())
     assert not verdict.passed and verdict.clean == 0
     assert all({"copied_source", "not_english"} <= set(line.problems) for line in verdict.lines)
 
@@ -80,7 +80,7 @@ def test_the_judge_accepts_the_real_models_published_outputs():
                      (opus / "newssyscomb2009.ita-eng.output").read_text(encoding="utf-8").splitlines(),
                      strict=True))
     judged = [(len(source.split()) >= 8 and source.rstrip().endswith((".", "!", "?", '"', "”", "»")),
-               models.canary_problems(source, output)) for source, output in pairs]
+               canary.canary_problems(source, output)) for source, output in pairs]
     assert not [problems for sentence, problems in judged if sentence and problems]
     assert sum(bool(problems) for _, problems in judged) <= 0.05 * len(judged)
 
@@ -95,8 +95,8 @@ def test_one_odd_sentence_is_tolerated_two_are_not():
             out = super().translate(sentences)
             return ["the the the the the the the the the"] * self.odd + out[self.odd:]
 
-    assert models.run_canary(Odd(1)).passed
-    failing = models.run_canary(Odd(2))
+    assert canary.run_canary(Odd(1)).passed
+    failing = canary.run_canary(Odd(2))
     assert not failing.passed and "repetition" in failing.lines[0].problems
 
 
@@ -106,7 +106,7 @@ def test_random_local_folder_gets_a_warning_and_translates(tiny_model_dir, tmp_p
     translator = ArticleTranslator(str(tiny_model_dir), backend="transformers", beams=1, notify=notes.append)
     assert translator.translate_text("Il governo ha approvato la legge.\n").strip()
     warning = next(n for n in notes if n.startswith("Warning:"))
-    assert "cannot translate" in warning and "came out as «" in warning and models.CANARY_ENV in warning
+    assert "cannot translate" in warning and "came out as «" in warning and canary.CANARY_ENV in warning
     [verdict_file] = canary_files(tmp_path)
     assert verdict_file.name.endswith("-transformers.json")
     assert json.loads(verdict_file.read_text(encoding="utf-8"))["passed"] is False
@@ -119,7 +119,7 @@ def test_broken_registry_model_is_refused_with_its_sample(tiny_model_dir, hub_ca
     assert result.exit_code == 69 and result.stdout == ""
     message = result.stderr
     assert f"Model '{TC_BIG.name}'" in message and "cannot translate" in message
-    assert "came out as «" in message and models.CANARY_SENTENCES[0][:30] in message
+    assert "came out as «" in message and canary.CANARY_SENTENCES[0][:30] in message
     assert f"it2en download {TC_BIG.name}" in message and f"it2en models --check {TC_BIG.name}" in message
     assert "Traceback" not in message
     assert len(canary_files(tmp_path)) == 1
@@ -130,7 +130,7 @@ def test_a_cached_failure_refuses_without_translating_again(tiny_model_dir, hub_
     options = dict(backend="transformers", beams=1)
     with pytest.raises(ModelUnavailableError, match="cannot translate"):
         ArticleTranslator(**options).engine
-    monkeypatch.setattr(models, "run_canary", lambda engine: pytest.fail("the verdict was cached"))
+    monkeypatch.setattr(canary, "run_canary", lambda engine: pytest.fail("the verdict was cached"))
     with pytest.raises(ModelUnavailableError, match="came out as"):
         ArticleTranslator(**options).engine
 
@@ -148,18 +148,18 @@ def test_passing_hub_model_is_used_and_its_verdict_cached(tiny_model_dir, hub_ca
 
 def test_the_variable_turns_the_canary_off(tiny_model_dir, hub_cache, monkeypatch, tmp_path):
     put_in_hub_cache(tiny_model_dir, hub_cache, "Helsinki-NLP/opus-mt-it-en", COMMIT)
-    monkeypatch.setenv(models.CANARY_ENV, "off")
+    monkeypatch.setenv(canary.CANARY_ENV, "off")
     assert ArticleTranslator(backend="transformers", beams=1).engine is not None
     assert canary_files(tmp_path) == []
 
 
 def test_models_check_prints_what_a_broken_folder_produced(tiny_model_dir, tmp_path, monkeypatch):
     monkeypatch.setenv("IT2EN_CACHE_DIR", str(tmp_path / "it2en-cache"))
-    monkeypatch.setenv(models.CANARY_ENV, "off")  # --check runs all the same
+    monkeypatch.setenv(canary.CANARY_ENV, "off")  # --check runs all the same
     result = CliRunner().invoke(app, ["models", "--check", str(tiny_model_dir), "--backend", "transformers"])
     assert result.exit_code == 69
     rows = [line.split("\t") for line in result.stdout.splitlines()]
-    assert [source for _, source, _ in rows] == list(models.CANARY_SENTENCES)
+    assert [source for _, source, _ in rows] == list(canary.CANARY_SENTENCES)
     assert all("not_english" in problems for problems, _, _ in rows)
     assert "cannot translate" in result.stderr and str(tiny_model_dir) in result.stderr
 

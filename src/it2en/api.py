@@ -15,8 +15,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Callable, Iterable
 
-from it2en import models, pipeline, writing
-from it2en import formats
+from it2en import canary, formats, models, pipeline, writing
 from it2en.article import DEFAULT_REVIEW_BELOW, Article
 from it2en.engines import Translator
 from it2en.errors import It2enError
@@ -74,13 +73,13 @@ class ArticleTranslator:
     @property
     def engine(self) -> Translator:
         """The loaded engine; the first access resolves, downloads if needed, loads it, and runs
-        the canary on it (once per revision and engine: ``models.ensure_translates``)."""
+        the canary on it (once per revision and engine: ``canary.ensure_translates``)."""
         if self._engine is None:
             spec = models.with_beams(models.resolve(self._model_ref), self._beams)
             located = models.locate(spec, quiet=self._quiet)
             engine = models.load_engine(located, backend=self._backend, device=self._device,
                                         notify=self._notify)
-            models.ensure_translates(located, engine, notify=self._notify)
+            canary.ensure_translates(located, engine, notify=self._notify)
             self._engine = engine
             self._meta = OutputMeta(spec.name, located.revision)
             self._memory_context = ModelContext.of(spec.name, spec.hub_id or located.cache_key,

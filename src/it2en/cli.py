@@ -540,12 +540,14 @@ def _models_table(catalog: models.Catalog) -> str:
 def _check_model(reference: str, backend: str, device: str) -> None:
     """``it2en models --check``: every canary sentence and its output on stdout, the verdict on
     stderr, exit 69 when the model fails."""
-    located, verdict = models.check(reference, backend=backend, device=device, notify=_err)
+    from it2en import canary
+
+    located, verdict = canary.check(reference, backend=backend, device=device, notify=_err)
     lines = [f"{'ok' if not line.problems else ', '.join(line.problems)}\t{line.source}\t{line.output}"
              for line in verdict.lines]
     writing.write_stream(_stdout(), "\n".join(lines) + "\n")
     if not verdict.passed:
-        raise models.canary_refusal(located, verdict)
+        raise canary.canary_refusal(located, verdict)
     _err(f"it2en: {located.spec.name} ({located.spec.label}, {verdict.engine} engine) translates: "
          f"{verdict.clean} of {len(verdict.lines)} test sentences came out as plausible English "
          f"in {verdict.seconds:.1f} s.")
@@ -562,9 +564,11 @@ def download(
     spec = models.resolve(name)
     located = models.download(spec, quiet=quiet)
     notify = (lambda m: None) if quiet else _err
-    if models.canary_enabled():
+    from it2en import canary
+
+    if canary.canary_enabled():
         engine = models.load_engine(located, backend=backend.value, device="cpu", notify=notify)  # builds the copy
-        models.ensure_translates(located, engine, notify=_err, fresh=True)
+        canary.ensure_translates(located, engine, notify=_err, fresh=True)
     elif backend is not Backend.transformers:
         from it2en.engines.factory import ctranslate2_available, ensure_ct2_copy
 
