@@ -198,7 +198,7 @@ def describe(error: sqlite3.Error, path: Path) -> MemoryDataError | MemoryAccess
     ):
         return MemoryDataError(f"translation memory {path} is damaged or not a SQLite file ({text}). "
                                "Move it away (a new one is then created), or use --no-memory.")
-    if "locked" in lowered or "busy" in lowered:
+    if _is_busy(lowered):
         return MemoryAccessError(f"translation memory {path} is locked by another process "
                                  f"for more than {BUSY_TIMEOUT_S:g} s ({text}).")
     if "full" in lowered:
@@ -206,6 +206,12 @@ def describe(error: sqlite3.Error, path: Path) -> MemoryDataError | MemoryAccess
     if "readonly" in lowered or "read-only" in lowered:
         return MemoryAccessError(f"translation memory {path} is read-only ({text}).")
     return MemoryAccessError(f"translation memory {path} cannot be used ({text}).")
+
+
+def _is_busy(text: str) -> bool:
+    """Whether SQLite's message says another connection holds the lock."""
+    lowered = text.lower()
+    return "locked" in lowered or "busy" in lowered
 
 
 def _patiently(action: Callable[[], object]):
@@ -220,8 +226,7 @@ def _patiently(action: Callable[[], object]):
         try:
             return action()
         except sqlite3.OperationalError as error:
-            text = str(error).lower()
-            if not ("locked" in text or "busy" in text) or time.monotonic() >= deadline:
+            if not _is_busy(str(error)) or time.monotonic() >= deadline:
                 raise
             time.sleep(0.02)
 

@@ -219,10 +219,10 @@ def _flags(text: str) -> list[str]:
 def _confidence(text: str | None) -> float | None:
     """A machine entry's confidence as exported (0–1), or None: absent, or not a share."""
     try:
-        value = float(text) if text else None
+        value = float(text or "nan")
     except ValueError:
         return None
-    return value if value is not None and 0 <= value <= 1 else None
+    return value if 0 <= value <= 1 else None  # NaN, too: no comparison holds
 
 
 def _iso_date(tmx_date: str | None) -> str:

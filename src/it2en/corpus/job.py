@@ -7,11 +7,11 @@ import time
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
+from it2en.article import DEFAULT_REVIEW_BELOW
 from it2en.corpus.connect import connect, default_workers, device_of, require_ray, worker_environment
 from it2en.corpus.reading import check_columns, find_inputs, read_table_files, split_json_lines
 from it2en.corpus.resume import OutputPlan
 from it2en.corpus.schema import INPUT_FORMATS, OUTPUT_COLUMNS, SUFFIX_OF_FORMAT, TOKENS
-from it2en.article import DEFAULT_REVIEW_BELOW
 from it2en.corpus.worker import TranslateRows
 from it2en.errors import UsageError
 

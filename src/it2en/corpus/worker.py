@@ -95,7 +95,7 @@ class TranslateRows:
         if article.kept_as_written:
             flags.append("kept_as_written")
         count = self.count_tokens or (lambda text: len(text) // 4 + 2)
-        scored = [s.confidence for s in segments if s.target is not None and s.confidence is not None]
+        scored = [s.confidence for s in segments if s.confidence is not None]
         return {
             "translation": render_article(self.translator, article, self.input_format),
             "flags": flags,
